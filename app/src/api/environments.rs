@@ -1,0 +1,231 @@
+//! Environments: list, create, show, review, apply and destroy.
+
+use leptos::prelude::*;
+
+use super::error::AppError;
+use super::types::{EnvironmentPage, EnvironmentSummary, Review};
+
+/// The signed-in user's environments.
+#[server(endpoint = "list_environments")]
+pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, AppError> {
+    use super::ssr::{require_user, respond, services};
+    use crate::domain::RecordStatus;
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let mut out = Vec::new();
+        for env in services.store.list_environments(&user.id).await? {
+            let resources = services.store.resources(&env.id).await?;
+            out.push(EnvironmentSummary {
+                resources: resources
+                    .iter()
+                    .filter(|r| r.status == RecordStatus::Created)
+                    .count(),
+                run: services.store.latest_run(&env.id).await?,
+                id: env.id,
+                name: env.spec.name,
+                region: env.spec.region,
+            });
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Creates an environment from the "new environment" form and opens its review page.
+///
+/// The form is validated again here (the server never trusts the browser); the name must
+/// be free both in the console and in AWS (region and account).
+#[server(endpoint = "create_environment")]
+pub async fn create_environment(
+    name: String,
+    region: String,
+    max_vcpus: String,
+    service_role: String,
+) -> Result<(), AppError> {
+    use super::ssr::{require_user, respond, services};
+    use crate::domain::{EnvironmentSpec, NewEnvironment, ResourceKind, validate, validate_new_environment};
+    use crate::engine::StoreError;
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let form = NewEnvironment {
+            name: name.trim().to_owned(),
+            region: region.trim().to_owned(),
+            max_vcpus,
+            service_role: service_role.trim().to_owned(),
+        };
+        let problems = validate_new_environment(&form);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let max_vcpus = crate::domain::validate::parse_max_vcpus(&form.max_vcpus)
+            .map_err(|p| AppError::Invalid(vec![p]))?;
+        let network = services
+            .cloud
+            .default_network(&form.region)
+            .await
+            .map_err(|e| AppError::Aws(format!("find the default VPC: {e}")))?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "region",
+                    "console.default-vpc",
+                    format!("{} has no default VPC; this console needs one for now", form.region),
+                )
+            })?;
+        let role = (!form.service_role.is_empty()).then(|| form.service_role.clone());
+        let spec = EnvironmentSpec::minimal(&form.name, &form.region, max_vcpus, role, network);
+        let problems = validate(&spec);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        // AWS names are unique per account and region: refuse names AWS already has.
+        for kind in ResourceKind::ALL {
+            let name = match kind {
+                ResourceKind::Cluster => &spec.cluster.name,
+                ResourceKind::ComputeEnvironment => &spec.compute_environment.name,
+                ResourceKind::JobQueue => &spec.job_queue.name,
+            };
+            let found = services
+                .cloud
+                .read(&spec.region, kind, name)
+                .await
+                .map_err(|e| AppError::Aws(format!("check that {name} is free: {e}")))?;
+            if found.is_some() {
+                return Err(AppError::invalid(
+                    "name",
+                    "aws.name-unique",
+                    format!(
+                        "A {} named {name} already exists in {}; choose another name",
+                        kind.label(),
+                        spec.region
+                    ),
+                ));
+            }
+        }
+        let id = match services.store.insert_environment(&user.id, &spec).await {
+            Ok(id) => id,
+            Err(StoreError::Conflict(_)) => {
+                return Err(AppError::invalid(
+                    "name",
+                    "console.name-unique",
+                    format!("An environment named {} already exists in {}", spec.name, spec.region),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        leptos_axum::redirect(&format!("/environments/{id}/review"));
+        Ok(())
+    })
+    .await
+}
+
+/// The environment page: spec, resources as AWS reports them, and the latest run.
+#[server(endpoint = "get_environment")]
+pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
+    use super::ssr::{owned_environment, require_user, respond, services};
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let env = owned_environment(&services, &user, &id).await?;
+        let (resources, aws_error) =
+            match crate::engine::observe(&*services.cloud, &*services.store, &env).await {
+                Ok(r) => (r, None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+        Ok(EnvironmentPage {
+            run: services.store.latest_run(&env.id).await?,
+            id: env.id,
+            spec: env.spec,
+            resources,
+            aws_error,
+        })
+    })
+    .await
+}
+
+/// The review page's data: the plan that apply would execute now.
+#[server(endpoint = "review_environment")]
+pub async fn review_environment(id: String) -> Result<Review, AppError> {
+    use super::ssr::{owned_environment, require_user, respond, services};
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let env = owned_environment(&services, &user, &id).await?;
+        let recorded = services.store.resources(&env.id).await?;
+        let plan = crate::domain::plan(&env.spec, &recorded);
+        Ok(Review {
+            fingerprint: plan.fingerprint(),
+            id: env.id,
+            spec: env.spec,
+            plan,
+        })
+    })
+    .await
+}
+
+/// Starts applying the reviewed plan; refused if the plan changed since it was shown.
+#[server(endpoint = "apply_environment")]
+pub async fn apply_environment(id: String, fingerprint: String) -> Result<(), AppError> {
+    use super::ssr::{owned_environment, require_user, respond, services};
+    use crate::domain::{RunKind, validate};
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let env = owned_environment(&services, &user, &id).await?;
+        let problems = validate(&env.spec);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let recorded = services.store.resources(&env.id).await?;
+        if crate::domain::plan(&env.spec, &recorded).fingerprint() != fingerprint {
+            return Err(AppError::Conflict(
+                "The environment changed since this plan was shown; review it again".into(),
+            ));
+        }
+        spawn_run(&services, env, RunKind::Apply, &user.username).await?;
+        leptos_axum::redirect(&format!("/environments/{id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// Starts destroying the environment; `confirm` must repeat its name.
+#[server(endpoint = "destroy_environment")]
+pub async fn destroy_environment(id: String, confirm: String) -> Result<(), AppError> {
+    use super::ssr::{owned_environment, require_user, respond, services};
+    use crate::domain::RunKind;
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let env = owned_environment(&services, &user, &id).await?;
+        if confirm.trim() != env.spec.name {
+            return Err(AppError::invalid(
+                "confirm",
+                "console.confirm-name",
+                format!("Type the environment's name, {}, to confirm", env.spec.name),
+            ));
+        }
+        spawn_run(&services, env, RunKind::Destroy, &user.username).await?;
+        leptos_axum::redirect(&format!("/environments/{id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// Records a run and executes it in the background; the page follows its progress.
+#[cfg(feature = "ssr")]
+async fn spawn_run(
+    services: &super::ssr::Services,
+    env: crate::engine::EnvironmentRecord,
+    kind: crate::domain::RunKind,
+    username: &str,
+) -> Result<(), AppError> {
+    let run_id = crate::engine::start_run(&*services.store, &env, kind, username).await?;
+    let (cloud, store, wait) = (services.cloud.clone(), services.store.clone(), services.wait);
+    tokio::spawn(async move {
+        // The outcome is recorded on the run by `execute`; nothing else to do here.
+        let _ = crate::engine::execute(&*cloud, &*store, &env, &run_id, kind, wait).await;
+    });
+    Ok(())
+}

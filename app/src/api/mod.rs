@@ -1,0 +1,13 @@
+//! The server functions (the console's RPC surface) and the types they exchange.
+//!
+//! Each server function is thin: find the signed-in user, check they may act, call the
+//! engine or a port, and map the error once (see [`error`]).
+
+pub mod auth;
+pub mod environments;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod types;
+
+pub use error::AppError;

@@ -1,0 +1,126 @@
+//! Server-side helpers of the server functions: the services in context, the signed-in
+//! user, and the single mapping of lower-layer errors to [`AppError`].
+
+use std::future::Future;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use tracing::error;
+
+use super::error::AppError;
+use super::types::AwsInfo;
+use crate::engine::{Cloud, EngineError, EnvironmentRecord, Store, StoreError, WaitPolicy};
+
+/// What the server functions reach through Leptos context (provided by `server/`).
+#[derive(Clone)]
+pub struct Services {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// AWS (or the emulator).
+    pub cloud: Arc<dyn Cloud>,
+    /// The AWS side, as found at start-up.
+    pub aws: AwsInfo,
+    /// How the engine waits for AWS.
+    pub wait: WaitPolicy,
+}
+
+/// The services provided by the server.
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| internal("services missing from context"))
+}
+
+/// The session key of the signed-in user.
+pub const USER_KEY: &str = "user";
+
+/// The signed-in user, as stored in the session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    /// User id.
+    pub id: String,
+    /// Sign-in name.
+    pub username: String,
+}
+
+/// The request's session.
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| internal(format!("session layer: {e}")))
+}
+
+/// The signed-in user, if any.
+pub async fn maybe_user() -> Result<Option<CurrentUser>, AppError> {
+    session()
+        .await?
+        .get::<CurrentUser>(USER_KEY)
+        .await
+        .map_err(|e| internal(format!("session read: {e}")))
+}
+
+/// The signed-in user, or [`AppError::Unauthenticated`].
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    maybe_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The environment `id` if `user` owns it; [`AppError::NotFound`] otherwise, so that
+/// other users' environments are not even confirmed to exist.
+pub async fn owned_environment(
+    services: &Services,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<EnvironmentRecord, AppError> {
+    match services.store.get_environment(id).await? {
+        Some(env) if env.owner_id == user.id => Ok(env),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Logs an internal failure and returns an error that carries only a reference.
+pub fn internal(detail: impl std::fmt::Display) -> AppError {
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    error!(%reference, "internal error: {detail}");
+    AppError::Internal(reference)
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Backend(m) => internal(m),
+        }
+    }
+}
+
+impl From<EngineError> for AppError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Store(s) => s.into(),
+            other => AppError::Aws(other.to_string()),
+        }
+    }
+}
+
+/// Runs a server function's body and, on error, sets the response status from the error.
+///
+/// A plain HTML form post (before hydration) keeps leptos_axum's redirect back to the
+/// form instead, so the browser shows the page again rather than an error body.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    let html_form_post = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if let (Err(e), false) = (&result, html_form_post) {
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = axum::http::StatusCode::from_u16(e.status()) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}

@@ -1,0 +1,21 @@
+//! The pure domain: the environment spec, its validation and the plan.
+//!
+//! No IO, no async, no AWS SDK types: this module compiles unchanged to WASM (where the
+//! wizard validates as the user types) and for the server (which never trusts the browser).
+
+pub mod names;
+pub mod plan;
+pub mod regions;
+pub mod resource;
+pub mod run;
+pub mod spec;
+pub mod validate;
+
+pub use plan::{Action, Plan, Step, destroy_plan, plan};
+pub use resource::{Observed, RecordStatus, RecordedResource, ResourceKind, ResourceView};
+pub use run::{RunKind, RunRecord, RunState};
+pub use spec::{
+    ClusterSpec, ComputeEnvironmentSpec, ComputeType, EnvironmentSpec, JobQueueSpec, Network,
+    NewEnvironment, SCHEMA_VERSION,
+};
+pub use validate::{Problem, validate, validate_new_environment};

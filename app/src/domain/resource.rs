@@ -1,0 +1,148 @@
+//! The resource graph of an environment and what the console has recorded about it.
+
+use serde::{Deserialize, Serialize};
+
+/// A kind of AWS resource an environment is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// ECS cluster.
+    Cluster,
+    /// Batch managed compute environment.
+    ComputeEnvironment,
+    /// Batch job queue.
+    JobQueue,
+}
+
+impl ResourceKind {
+    /// Every kind, in dependency order (each after what it depends on).
+    pub const ALL: [ResourceKind; 3] = [
+        ResourceKind::Cluster,
+        ResourceKind::ComputeEnvironment,
+        ResourceKind::JobQueue,
+    ];
+
+    /// The kinds this one cannot exist without.
+    pub fn depends_on(self) -> &'static [ResourceKind] {
+        match self {
+            ResourceKind::Cluster | ResourceKind::ComputeEnvironment => &[],
+            ResourceKind::JobQueue => &[ResourceKind::ComputeEnvironment],
+        }
+    }
+
+    /// A person's name for the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::Cluster => "ECS cluster",
+            ResourceKind::ComputeEnvironment => "Batch compute environment",
+            ResourceKind::JobQueue => "Batch job queue",
+        }
+    }
+
+    /// The stable key used in storage and URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            ResourceKind::Cluster => "cluster",
+            ResourceKind::ComputeEnvironment => "compute_environment",
+            ResourceKind::JobQueue => "job_queue",
+        }
+    }
+
+    /// Inverse of [`ResourceKind::key`].
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+/// Where the console's journal stands for one resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// The create call was about to be made; whether AWS has it is unknown until read.
+    Pending,
+    /// AWS returned the resource's ARN.
+    Created,
+}
+
+impl RecordStatus {
+    /// The stable key used in storage.
+    pub fn key(self) -> &'static str {
+        match self {
+            RecordStatus::Pending => "pending",
+            RecordStatus::Created => "created",
+        }
+    }
+
+    /// Inverse of [`RecordStatus::key`].
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "pending" => Some(RecordStatus::Pending),
+            "created" => Some(RecordStatus::Created),
+            _ => None,
+        }
+    }
+}
+
+/// A resource as the console's journal records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedResource {
+    /// What it is.
+    pub kind: ResourceKind,
+    /// Its AWS name.
+    pub name: String,
+    /// Its ARN once AWS returned one.
+    pub arn: Option<String>,
+    /// Journal status.
+    pub status: RecordStatus,
+}
+
+/// A resource as AWS describes it now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    /// Its ARN.
+    pub arn: String,
+    /// AWS's status (ECS: ACTIVE, INACTIVE...; Batch: CREATING, VALID, INVALID, DELETING...).
+    pub status: String,
+    /// Batch's state (ENABLED / DISABLED); ECS clusters have none.
+    pub state: Option<String>,
+    /// AWS's explanation of the status, when it gives one.
+    pub status_reason: Option<String>,
+}
+
+/// One resource of an environment: what the journal says and what AWS says now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceView {
+    /// The kind.
+    pub kind: ResourceKind,
+    /// Its AWS name (from the spec).
+    pub name: String,
+    /// The journal's entry, if any.
+    pub recorded: Option<RecordedResource>,
+    /// AWS's description, if it has the resource.
+    pub observed: Option<Observed>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_in_dependency_order() {
+        for (i, k) in ResourceKind::ALL.iter().enumerate() {
+            for dep in k.depends_on() {
+                let j = ResourceKind::ALL.iter().position(|x| x == dep).unwrap();
+                assert!(j < i, "{k:?} listed before its dependency {dep:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for k in ResourceKind::ALL {
+            assert_eq!(ResourceKind::from_key(k.key()), Some(k));
+        }
+        for s in [RecordStatus::Pending, RecordStatus::Created] {
+            assert_eq!(RecordStatus::from_key(s.key()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Runs: one apply or destroy of an environment, as the UI and the store see it.
+
+use serde::{Deserialize, Serialize};
+
+/// What a run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// Apply the plan.
+    Apply,
+    /// Destroy the environment.
+    Destroy,
+}
+
+impl RunKind {
+    /// Storage key.
+    pub fn key(self) -> &'static str {
+        match self {
+            RunKind::Apply => "apply",
+            RunKind::Destroy => "destroy",
+        }
+    }
+}
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// In progress.
+    Running,
+    /// Finished without error.
+    Succeeded,
+    /// Stopped on an error.
+    Failed,
+}
+
+impl RunState {
+    /// Storage key.
+    pub fn key(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+        }
+    }
+}
+
+/// A run of apply or destroy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Opaque id.
+    pub id: String,
+    /// Apply or destroy.
+    pub kind: RunKind,
+    /// Where it stands.
+    pub state: RunState,
+    /// Who started it (username).
+    pub started_by: String,
+    /// Start time (RFC 3339).
+    pub started_at: String,
+    /// The step being worked on, or the last one.
+    pub current_step: Option<String>,
+    /// The error that stopped it.
+    pub error: Option<String>,
+}
+

@@ -1,0 +1,145 @@
+//! The ports: what the engine needs from AWS and from storage, as traits.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::error::{CloudError, StoreError};
+pub use crate::domain::{Observed, RunKind, RunRecord, RunState};
+use crate::domain::{
+    ClusterSpec, ComputeEnvironmentSpec, EnvironmentSpec, JobQueueSpec, Network,
+    RecordedResource, ResourceKind,
+};
+
+/// Who the console acts as in AWS (sts:GetCallerIdentity).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerIdentity {
+    /// 12-digit account id.
+    pub account: String,
+    /// The principal's ARN.
+    pub arn: String,
+}
+
+/// A resource to create, with what it references already resolved.
+#[derive(Clone, Debug)]
+pub enum DesiredResource<'a> {
+    /// An ECS cluster.
+    Cluster(&'a ClusterSpec),
+    /// A Batch compute environment.
+    ComputeEnvironment(&'a ComputeEnvironmentSpec),
+    /// A Batch job queue in front of the compute environment with this ARN.
+    JobQueue {
+        /// The queue.
+        spec: &'a JobQueueSpec,
+        /// ARN of its compute environment.
+        compute_environment_arn: String,
+    },
+}
+
+/// The tags the console puts on every resource it creates.
+pub fn tags_for(environment_id: &str) -> Vec<(String, String)> {
+    vec![
+        ("console:environment-id".into(), environment_id.into()),
+        ("console:managed-by".into(), "batch-inference-console".into()),
+    ]
+}
+
+/// The AWS operations the engine uses. Implemented over the AWS SDK in `server/`.
+#[async_trait]
+pub trait Cloud: Send + Sync {
+    /// The account and principal the console acts as.
+    async fn identity(&self) -> Result<CallerIdentity, CloudError>;
+    /// The default VPC of `region` with its subnets and default security group.
+    async fn default_network(&self, region: &str) -> Result<Option<Network>, CloudError>;
+    /// Creates a resource tagged with `tags`; returns its ARN.
+    async fn create(
+        &self,
+        region: &str,
+        resource: DesiredResource<'_>,
+        tags: &[(String, String)],
+    ) -> Result<String, CloudError>;
+    /// Reads a resource by name; `None` when AWS has no live resource of that name.
+    async fn read(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Result<Option<Observed>, CloudError>;
+    /// Sets a Batch queue or compute environment to DISABLED (no-op for clusters).
+    async fn disable(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
+    /// Deletes a resource by name.
+    async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
+}
+
+/// A console user.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    /// Opaque id.
+    pub id: String,
+    /// Sign-in name.
+    pub username: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A stored environment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnvironmentRecord {
+    /// Opaque id (used in URLs).
+    pub id: String,
+    /// Owning user's id.
+    pub owner_id: String,
+    /// The spec.
+    pub spec: EnvironmentSpec,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+}
+
+/// Storage the engine and the server functions use. Implemented with sqlx in `server/`.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Creates a user; [`StoreError::Conflict`] if the name is taken.
+    async fn create_user(&self, username: &str, password_hash: &str) -> Result<String, StoreError>;
+    /// Finds a user by sign-in name.
+    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Stores a new environment owned by `owner_id`; [`StoreError::Conflict`] if an
+    /// environment of that name already exists in that region.
+    async fn insert_environment(
+        &self,
+        owner_id: &str,
+        spec: &EnvironmentSpec,
+    ) -> Result<String, StoreError>;
+    /// The environments `owner_id` owns, newest first.
+    async fn list_environments(&self, owner_id: &str) -> Result<Vec<EnvironmentRecord>, StoreError>;
+    /// One environment by id.
+    async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError>;
+
+    /// The journal of the environment's resources.
+    async fn resources(&self, environment_id: &str) -> Result<Vec<RecordedResource>, StoreError>;
+    /// Writes (inserts or replaces) one journal entry.
+    async fn record_resource(
+        &self,
+        environment_id: &str,
+        resource: &RecordedResource,
+    ) -> Result<(), StoreError>;
+    /// Removes a deleted resource from the journal.
+    async fn forget_resource(
+        &self,
+        environment_id: &str,
+        kind: ResourceKind,
+    ) -> Result<(), StoreError>;
+
+    /// Starts a run; [`StoreError::Conflict`] naming who and since when if one is running.
+    async fn start_run(
+        &self,
+        environment_id: &str,
+        kind: RunKind,
+        started_by: &str,
+    ) -> Result<String, StoreError>;
+    /// Records the step a run is working on.
+    async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError>;
+    /// Finishes a run.
+    async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
+    /// The environment's most recent run.
+    async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
+}

@@ -1,0 +1,266 @@
+//! Apply, destroy and observe an environment, journalling every AWS call.
+
+use tracing::{info, warn};
+
+use super::error::{CloudError, EngineError};
+use super::ports::{Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, tags_for};
+use super::wait::{Poll, WaitPolicy, wait_for};
+use crate::domain::{
+    Action, EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, ResourceView,
+    destroy_plan, plan,
+};
+
+/// Starts a run of `kind` for `env`, refusing if another run is in progress.
+pub async fn start_run(
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    kind: RunKind,
+    started_by: &str,
+) -> Result<String, EngineError> {
+    Ok(store.start_run(&env.id, kind, started_by).await?)
+}
+
+fn aws(step: &str) -> impl FnOnce(CloudError) -> EngineError + '_ {
+    move |source| EngineError::Aws {
+        step: step.to_owned(),
+        source,
+    }
+}
+
+/// The status a kind reaches when it is usable.
+fn ready(kind: ResourceKind, observed: Option<&Observed>) -> Poll {
+    let Some(o) = observed else {
+        // Just created: describe calls are eventually consistent.
+        return Poll::Pending;
+    };
+    match (kind, o.status.as_str()) {
+        (ResourceKind::Cluster, "ACTIVE") => Poll::Ready,
+        (ResourceKind::Cluster, "PROVISIONING") => Poll::Pending,
+        (ResourceKind::Cluster, other) => Poll::Failed(format!("cluster is {other}")),
+        (_, "VALID") => Poll::Ready,
+        (_, "CREATING" | "UPDATING") => Poll::Pending,
+        (_, other) => Poll::Failed(format!(
+            "status {other}: {}",
+            o.status_reason.as_deref().unwrap_or("no reason given")
+        )),
+    }
+}
+
+/// Applies the plan of `env`'s spec against its journal, creating what is missing.
+///
+/// Each create is journalled as pending before the AWS call and as created (with the ARN)
+/// after it; a pending entry left by a crash is adopted if AWS has the resource.
+pub async fn apply(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+    policy: WaitPolicy,
+) -> Result<(), EngineError> {
+    let spec = &env.spec;
+    let region = spec.region.as_str();
+    let recorded = store.resources(&env.id).await?;
+    let tags = tags_for(&env.id);
+    for step in plan(spec, &recorded).steps {
+        if step.action != Action::Create {
+            continue;
+        }
+        let (kind, name) = (step.kind, step.name.as_str());
+        let label = format!("create {} {name}", kind.label());
+        store.run_step(run_id, &label).await?;
+        info!(environment = %env.id, step = %label, "step started");
+
+        let existing = cloud.read(region, kind, name).await.map_err(aws(&label))?;
+        let was_pending = recorded
+            .iter()
+            .any(|r| r.kind == kind && r.status == RecordStatus::Pending);
+        let arn = match existing {
+            Some(o) if was_pending => {
+                info!(step = %label, arn = %o.arn, "adopting resource created by an interrupted run");
+                o.arn
+            }
+            Some(o) => {
+                return Err(EngineError::Failed {
+                    step: label,
+                    message: format!(
+                        "a {} named {name} already exists in {region} ({}); it was not created by this environment",
+                        kind.label(),
+                        o.arn
+                    ),
+                });
+            }
+            None => {
+                let pending = RecordedResource {
+                    kind,
+                    name: name.to_owned(),
+                    arn: None,
+                    status: RecordStatus::Pending,
+                };
+                store.record_resource(&env.id, &pending).await?;
+                let desired = desired(spec, kind, store, &env.id).await?;
+                match cloud.create(region, desired, &tags).await {
+                    Ok(arn) => arn,
+                    Err(e) => {
+                        // An error response means AWS created nothing; without one, the
+                        // outcome is unknown and the pending entry stays for the next run.
+                        if e.code.is_some() {
+                            store.forget_resource(&env.id, kind).await?;
+                        }
+                        return Err(aws(&label)(e));
+                    }
+                }
+            }
+        };
+        store
+            .record_resource(
+                &env.id,
+                &RecordedResource {
+                    kind,
+                    name: name.to_owned(),
+                    arn: Some(arn),
+                    status: RecordStatus::Created,
+                },
+            )
+            .await?;
+        let waiting_for = match kind {
+            ResourceKind::Cluster => "status ACTIVE",
+            _ => "status VALID",
+        };
+        wait_for(cloud, region, kind, name, &label, waiting_for, policy, |o| ready(kind, o)).await?;
+        info!(environment = %env.id, step = %label, "step done");
+    }
+    Ok(())
+}
+
+/// The resource to create for `kind`, with references resolved from the journal.
+async fn desired<'a>(
+    spec: &'a EnvironmentSpec,
+    kind: ResourceKind,
+    store: &dyn Store,
+    environment_id: &str,
+) -> Result<DesiredResource<'a>, EngineError> {
+    Ok(match kind {
+        ResourceKind::Cluster => DesiredResource::Cluster(&spec.cluster),
+        ResourceKind::ComputeEnvironment => {
+            DesiredResource::ComputeEnvironment(&spec.compute_environment)
+        }
+        ResourceKind::JobQueue => {
+            let compute_environment_arn = store
+                .resources(environment_id)
+                .await?
+                .into_iter()
+                .find(|r| r.kind == ResourceKind::ComputeEnvironment)
+                .and_then(|r| r.arn)
+                .ok_or_else(|| EngineError::Failed {
+                    step: format!("create {} {}", kind.label(), spec.job_queue.name),
+                    message: "its compute environment has no ARN recorded".into(),
+                })?;
+            DesiredResource::JobQueue {
+                spec: &spec.job_queue,
+                compute_environment_arn,
+            }
+        }
+    })
+}
+
+/// Destroys everything the journal records, in the safe order: disable then delete the
+/// job queue, disable then delete the compute environment, delete the cluster. Each
+/// deletion is awaited before the next begins; each journal entry is removed once AWS
+/// no longer has the resource.
+pub async fn destroy(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+    policy: WaitPolicy,
+) -> Result<(), EngineError> {
+    let region = env.spec.region.as_str();
+    let recorded = store.resources(&env.id).await?;
+    for step in destroy_plan(&recorded).steps {
+        let (kind, name) = (step.kind, step.name.as_str());
+        let label = format!("delete {} {name}", kind.label());
+        store.run_step(run_id, &label).await?;
+        info!(environment = %env.id, step = %label, "step started");
+        let Some(observed) = cloud.read(region, kind, name).await.map_err(aws(&label))? else {
+            warn!(step = %label, "already gone from AWS; forgetting it");
+            store.forget_resource(&env.id, kind).await?;
+            continue;
+        };
+        if kind != ResourceKind::Cluster && observed.state.as_deref() != Some("DISABLED") {
+            cloud.disable(region, kind, name).await.map_err(aws(&label))?;
+            wait_for(cloud, region, kind, name, &label, "state DISABLED", policy, |o| match o {
+                None => Poll::Ready,
+                Some(o) if o.state.as_deref() == Some("DISABLED") && o.status != "UPDATING" => {
+                    Poll::Ready
+                }
+                Some(_) => Poll::Pending,
+            })
+            .await?;
+        }
+        if cloud.read(region, kind, name).await.map_err(aws(&label))?.is_some() {
+            cloud.delete(region, kind, name).await.map_err(aws(&label))?;
+        }
+        wait_for(cloud, region, kind, name, &label, "deletion", policy, |o| match o {
+            None => Poll::Ready,
+            Some(o) if matches!(o.status.as_str(), "DELETED" | "INACTIVE") => Poll::Ready,
+            Some(_) => Poll::Pending,
+        })
+        .await?;
+        store.forget_resource(&env.id, kind).await?;
+        info!(environment = %env.id, step = %label, "step done");
+    }
+    Ok(())
+}
+
+/// Runs `kind` to the end and records the outcome on the run.
+pub async fn execute(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+    kind: RunKind,
+    policy: WaitPolicy,
+) -> Result<(), EngineError> {
+    let result = match kind {
+        RunKind::Apply => apply(cloud, store, env, run_id, policy).await,
+        RunKind::Destroy => destroy(cloud, store, env, run_id, policy).await,
+    };
+    let error = result.as_ref().err().map(ToString::to_string);
+    if let Some(e) = &error {
+        warn!(environment = %env.id, run = %run_id, error = %e, "run failed");
+    }
+    store.finish_run(run_id, error.as_deref()).await?;
+    result
+}
+
+/// Reads every resource of `env` from AWS (in parallel) beside the journal.
+pub async fn observe(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+) -> Result<Vec<ResourceView>, EngineError> {
+    let spec = &env.spec;
+    let recorded = store.resources(&env.id).await?;
+    let region = spec.region.as_str();
+    let names = [
+        (ResourceKind::Cluster, spec.cluster.name.as_str()),
+        (ResourceKind::ComputeEnvironment, spec.compute_environment.name.as_str()),
+        (ResourceKind::JobQueue, spec.job_queue.name.as_str()),
+    ];
+    let (a, b, c) = tokio::join!(
+        cloud.read(region, names[0].0, names[0].1),
+        cloud.read(region, names[1].0, names[1].1),
+        cloud.read(region, names[2].0, names[2].1),
+    );
+    let mut out = Vec::new();
+    for ((kind, name), observed) in names.into_iter().zip([a, b, c]) {
+        let observed = observed.map_err(aws(&format!("read {} {name}", kind.label())))?;
+        out.push(ResourceView {
+            kind,
+            name: name.to_owned(),
+            recorded: recorded.iter().find(|r| r.kind == kind).cloned(),
+            observed,
+        });
+    }
+    Ok(out)
+}

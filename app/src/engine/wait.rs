@@ -1,0 +1,82 @@
+//! Polling AWS until a resource reaches a status, with back-off and a timeout.
+
+use std::time::Duration;
+
+use super::error::EngineError;
+use super::ports::{Cloud, Observed};
+use crate::domain::ResourceKind;
+
+/// How long and how often to poll AWS for an asynchronous status.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitPolicy {
+    /// First pause between polls; doubled after each poll.
+    pub initial: Duration,
+    /// Longest pause between polls.
+    pub max_interval: Duration,
+    /// Give up after this long.
+    pub timeout: Duration,
+}
+
+impl Default for WaitPolicy {
+    /// Real AWS: compute environments take a minute or two; queues and clusters seconds.
+    fn default() -> Self {
+        WaitPolicy {
+            initial: Duration::from_secs(1),
+            max_interval: Duration::from_secs(15),
+            timeout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What a poll decided.
+pub(crate) enum Poll {
+    /// Keep waiting.
+    Pending,
+    /// Done.
+    Ready,
+    /// AWS says it will never get there.
+    Failed(String),
+}
+
+/// Polls `read` until `decide` says ready or failed, or the policy's timeout passes.
+pub(crate) async fn wait_for(
+    cloud: &dyn Cloud,
+    region: &str,
+    kind: ResourceKind,
+    name: &str,
+    step: &str,
+    waiting_for: &str,
+    policy: WaitPolicy,
+    decide: impl Fn(Option<&Observed>) -> Poll,
+) -> Result<(), EngineError> {
+    let started = tokio::time::Instant::now();
+    let mut pause = policy.initial;
+    loop {
+        let observed = cloud
+            .read(region, kind, name)
+            .await
+            .map_err(|source| EngineError::Aws {
+                step: step.to_owned(),
+                source,
+            })?;
+        match decide(observed.as_ref()) {
+            Poll::Ready => return Ok(()),
+            Poll::Failed(message) => {
+                return Err(EngineError::Failed {
+                    step: step.to_owned(),
+                    message,
+                });
+            }
+            Poll::Pending => {}
+        }
+        if started.elapsed() >= policy.timeout {
+            return Err(EngineError::Timeout {
+                step: step.to_owned(),
+                waiting_for: waiting_for.to_owned(),
+                seconds: policy.timeout.as_secs(),
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(policy.max_interval);
+    }
+}

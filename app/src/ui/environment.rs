@@ -1,0 +1,190 @@
+//! One environment: its page (resources, runs, destroy) and its review page (plan, apply).
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::widgets::{FieldError, FormError, error_view, run_badge};
+use crate::api::environments::{
+    ApplyEnvironment, DestroyEnvironment, get_environment, review_environment,
+};
+use crate::api::types::EnvironmentPage as PageData;
+use crate::domain::{Action, EnvironmentSpec, RunState};
+
+fn use_id() -> Signal<String> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("id").unwrap_or_default())
+}
+
+/// The environment page; while a run is in progress it refreshes every second.
+#[component]
+pub fn EnvironmentPage() -> impl IntoView {
+    let id = use_id();
+    let tick = RwSignal::new(0_u32);
+    let page = Resource::new(move || (id.get(), tick.get()), |(id, _)| get_environment(id));
+    Effect::new(move |_| {
+        let running = page
+            .get()
+            .and_then(Result::ok)
+            .and_then(|p| p.run)
+            .is_some_and(|r| r.state == RunState::Running);
+        if running {
+            set_timeout(move || tick.update(|t| *t += 1), Duration::from_secs(1));
+        }
+    });
+    let destroy = ServerAction::<DestroyEnvironment>::new();
+    let destroy_error = Signal::derive(move || destroy.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        // A destroy that started: show its progress.
+        if destroy.version().get() > 0 {
+            tick.update(|t| *t += 1);
+        }
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p>"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => page_view(p, destroy, destroy_error).into_any(),
+                    Err(e) => error_view(&e),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn page_view(
+    p: PageData,
+    destroy: ServerAction<DestroyEnvironment>,
+    destroy_error: Signal<Option<crate::api::AppError>>,
+) -> impl IntoView {
+    let running = p.run.as_ref().is_some_and(|r| r.state == RunState::Running);
+    let id = p.id.clone();
+    view! {
+        <div class="title-row">
+            <h1 id="environment-name">{p.spec.name.clone()}</h1>
+            <span class="region">{p.spec.region.clone()}</span>
+            <span id="run-status">{run_badge(p.run.clone())}</span>
+        </div>
+        <p><a class="button" id="review-link" href=format!("/environments/{}/review", p.id)>"Review and apply"</a></p>
+        <h2>"Resources"</h2>
+        {p.aws_error.clone().map(|e| view! { <p class="form-error">"Could not read AWS: " {e}</p> })}
+        <table class="list" id="resources">
+            <thead><tr><th>"Resource"</th><th>"Name"</th><th>"ARN"</th><th>"AWS status"</th><th>"State"</th></tr></thead>
+            <tbody>
+                {p.resources.into_iter().map(|r| {
+                    let arn = r.observed.as_ref().map(|o| o.arn.clone())
+                        .or_else(|| r.recorded.as_ref().and_then(|x| x.arn.clone()));
+                    let status = r.observed.as_ref().map(|o| o.status.clone())
+                        .unwrap_or_else(|| "not in AWS".into());
+                    let state = r.observed.as_ref().and_then(|o| o.state.clone()).unwrap_or_default();
+                    view! {
+                        <tr data-kind=r.kind.key()>
+                            <td>{r.kind.label()}</td>
+                            <td>{r.name}</td>
+                            <td class="arn">{arn.unwrap_or_default()}</td>
+                            <td class="status">{status}</td>
+                            <td class="state">{state}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <h2>"Settings"</h2>
+        {spec_view(p.spec)}
+        <h2>"Destroy"</h2>
+        <p>"Deletes the job queue, the compute environment and the cluster, in that order, waiting for each."</p>
+        <ActionForm action=destroy attr:class="form inline" attr:id="destroy-form">
+            <input type="hidden" name="id" value=id/>
+            <label>"Type the environment's name to confirm"
+                <input type="text" name="confirm" autocomplete="off"/>
+            </label>
+            <FieldError field="confirm" message=Signal::derive(move || destroy_error.get().and_then(|e| e.problem_for("confirm")))/>
+            <FormError error=destroy_error/>
+            <button type="submit" class="danger" disabled=running>"Destroy"</button>
+        </ActionForm>
+    }
+}
+
+fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
+    let ce = &spec.compute_environment;
+    let rows = [
+        ("ECS cluster", spec.cluster.name.clone()),
+        ("Compute environment", ce.name.clone()),
+        ("Compute type", ce.compute_type.as_aws().to_owned()),
+        ("Max vCPUs", ce.max_vcpus.to_string()),
+        ("Subnets", ce.subnets.join(", ")),
+        ("Security groups", ce.security_group_ids.join(", ")),
+        (
+            "Batch service role",
+            ce.service_role.clone().unwrap_or_else(|| "service-linked role".into()),
+        ),
+        ("Job queue", spec.job_queue.name.clone()),
+        ("Queue priority", spec.job_queue.priority.to_string()),
+    ];
+    view! {
+        <dl class="settings">
+            {rows.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+        </dl>
+    }
+}
+
+/// The review page: every step of the plan with the settings it sends, and Apply.
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let id = use_id();
+    let review = Resource::new(move || id.get(), review_environment);
+    let apply = ServerAction::<ApplyEnvironment>::new();
+    let apply_error = Signal::derive(move || apply.value().get().and_then(Result::err));
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading..."</p> }>
+            {move || Suspend::new(async move {
+                let r = match review.await {
+                    Ok(r) => r,
+                    Err(e) => return error_view(&e),
+                };
+                let changes = r.plan.has_changes();
+                let back = format!("/environments/{}", r.id);
+                view! {
+                    <div class="title-row">
+                        <h1>"Review " {r.spec.name.clone()}</h1>
+                        <span class="region">{r.spec.region.clone()}</span>
+                    </div>
+                    <p>"Nothing is created in AWS until you apply this plan."</p>
+                    <ol class="plan" id="plan">
+                        {r.plan.steps.iter().map(|s| {
+                            let class = match s.action {
+                                Action::Create => "step create",
+                                Action::NoChange => "step same",
+                                Action::Delete => "step delete",
+                            };
+                            view! {
+                                <li class=class data-kind=s.kind.key() data-action=s.action.label()>
+                                    <strong>{s.action.label()}</strong> " " {s.kind.label()} " " <code>{s.name.clone()}</code>
+                                    {s.note.clone().map(|n| view! { <p class="note">{n}</p> })}
+                                    <dl class="settings">
+                                        {s.settings.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+                                    </dl>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    {if changes {
+                        view! {
+                            <ActionForm action=apply attr:class="form inline" attr:id="apply-form">
+                                <input type="hidden" name="id" value=r.id.clone()/>
+                                <input type="hidden" name="fingerprint" value=r.fingerprint.clone()/>
+                                <FormError error=apply_error/>
+                                <button type="submit">"Apply"</button>
+                            </ActionForm>
+                        }.into_any()
+                    } else {
+                        view! { <p class="notice" id="no-changes">"No changes: AWS already matches this environment."</p> }.into_any()
+                    }}
+                    <p><a href=back>"Back to the environment"</a></p>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}

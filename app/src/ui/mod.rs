@@ -1,0 +1,63 @@
+//! Pages and components. Each page reads through the server functions in [`crate::api`].
+
+mod auth;
+mod environment;
+mod environments;
+mod header;
+mod widgets;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The console: header, routes, footer.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects never run during server rendering: this flips only once the WASM runs.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/console.css"/>
+        <Title text="Batch inference console"/>
+        <Router>
+            <header::Header/>
+            <main>
+                <Routes fallback=|| view! { <h1>"Page not found"</h1> }>
+                    <Route path=path!("") view=environments::HomePage/>
+                    <Route path=path!("/signup") view=auth::SignUpPage/>
+                    <Route path=path!("/signin") view=auth::SignInPage/>
+                    <Route path=path!("/environments/new") view=environments::NewEnvironmentPage/>
+                    <Route path=path!("/environments/:id") view=environment::EnvironmentPage/>
+                    <Route path=path!("/environments/:id/review") view=environment::ReviewPage/>
+                </Routes>
+            </main>
+            <footer>
+                <span id="hydration" data-hydrated=move || hydrated.get().to_string()>
+                    {move || if hydrated.get() { "interactive" } else { "loading" }}
+                </span>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,74 @@
+//! Small shared pieces of the pages.
+
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::domain::{RunRecord, RunState};
+
+/// The message under a form field, if any (empty paragraph otherwise, so layout is stable).
+#[component]
+pub fn FieldError(
+    /// The form field this message belongs to (for tests and screen readers).
+    field: &'static str,
+    /// The message.
+    #[prop(into)]
+    message: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <p class="field-error" id=format!("{field}-error") data-field=field role="alert">
+            {move || message.get()}
+        </p>
+    }
+}
+
+/// An error that is not about one field (AWS, conflicts, transport).
+#[component]
+pub fn FormError(
+    /// The action's last result.
+    #[prop(into)]
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some_and(|e| !matches!(e, AppError::Invalid(_)))>
+            <p class="form-error" role="alert">{move || error.get().map(|e| e.to_string())}</p>
+        </Show>
+    }
+}
+
+/// Renders a server function error as a page-level message.
+pub fn error_view(e: &AppError) -> AnyView {
+    match e {
+        AppError::Unauthenticated => view! {
+            <p class="notice">"Please " <a href="/signin">"sign in"</a> " first."</p>
+        }
+        .into_any(),
+        AppError::NotFound => view! { <p class="notice">"No such environment."</p> }.into_any(),
+        other => view! { <p class="form-error">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// A run's state as a badge: "apply running: <step>", "destroy failed: <error>" ...
+pub fn run_badge(run: Option<RunRecord>) -> AnyView {
+    let Some(run) = run else {
+        return view! { <span class="badge idle" data-run="none">"not applied"</span> }.into_any();
+    };
+    let kind = match run.kind {
+        crate::domain::RunKind::Apply => "apply",
+        crate::domain::RunKind::Destroy => "destroy",
+    };
+    let (class, text) = match run.state {
+        RunState::Running => (
+            "badge running",
+            format!("{kind} running: {}", run.current_step.clone().unwrap_or_default()),
+        ),
+        RunState::Succeeded => ("badge ok", format!("{kind} succeeded")),
+        RunState::Failed => ("badge failed", format!("{kind} failed")),
+    };
+    view! {
+        <span class=class data-run=run.state.key() data-run-kind=kind title=run.started_at.clone()>
+            {text}
+        </span>
+        {run.error.map(|e| view! { <p class="form-error run-error">{e}</p> })}
+    }
+    .into_any()
+}

@@ -1,0 +1,391 @@
+//! [`AwsCloud`]: the engine's cloud port over aws-sdk-ecs, -batch, -ec2, -sts and -iam.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use app::domain::{Network, ResourceKind};
+use app::engine::{CallerIdentity, Cloud, CloudError, DesiredResource, Observed};
+use async_trait::async_trait;
+use aws_config::{Region, SdkConfig};
+use aws_sdk_batch::types::{
+    CeState, CeType, ComputeEnvironmentOrder, ComputeResource, CrType, JqState,
+};
+use aws_sdk_ec2::types::Filter;
+use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName, Tag};
+
+use super::error::{cloud_error, malformed};
+
+/// The SDK clients of one region.
+#[derive(Clone, Debug)]
+struct RegionClients {
+    ecs: aws_sdk_ecs::Client,
+    batch: aws_sdk_batch::Client,
+    ec2: aws_sdk_ec2::Client,
+}
+
+/// The AWS side of the engine. Clients are made once per region and reused.
+#[derive(Debug)]
+pub struct AwsCloud {
+    base: SdkConfig,
+    regions: Mutex<HashMap<String, RegionClients>>,
+}
+
+/// The role name of the Batch service role the sandbox creates in the emulator.
+const SANDBOX_BATCH_ROLE: &str = "console-sandbox-batch-service-role";
+
+impl AwsCloud {
+    /// An adapter over `base` (credentials, endpoint, retry and HTTP settings).
+    pub fn new(base: SdkConfig) -> Self {
+        AwsCloud {
+            base,
+            regions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn clients(&self, region: &str) -> RegionClients {
+        let mut map = self.regions.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(region.to_owned())
+            .or_insert_with(|| {
+                let region = Region::new(region.to_owned());
+                RegionClients {
+                    ecs: aws_sdk_ecs::Client::from_conf(
+                        aws_sdk_ecs::config::Builder::from(&self.base)
+                            .region(region.clone())
+                            .build(),
+                    ),
+                    batch: aws_sdk_batch::Client::from_conf(
+                        aws_sdk_batch::config::Builder::from(&self.base)
+                            .region(region.clone())
+                            .build(),
+                    ),
+                    ec2: aws_sdk_ec2::Client::from_conf(
+                        aws_sdk_ec2::config::Builder::from(&self.base)
+                            .region(region)
+                            .build(),
+                    ),
+                }
+            })
+            .clone()
+    }
+
+    /// In the emulator: makes sure a Batch service role exists (moto, unlike AWS,
+    /// requires one) and returns its ARN.
+    pub async fn ensure_sandbox_batch_role(&self) -> Result<String, CloudError> {
+        let iam = aws_sdk_iam::Client::new(&self.base);
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"batch.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        match iam
+            .create_role()
+            .role_name(SANDBOX_BATCH_ROLE)
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+        {
+            Ok(out) => out
+                .role()
+                .map(|r| r.arn().to_owned())
+                .ok_or_else(|| malformed("iam:CreateRole", "role")),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_already_exists_exception()) => {
+                let out = iam
+                    .get_role()
+                    .role_name(SANDBOX_BATCH_ROLE)
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error("iam:GetRole", e))?;
+                out.role()
+                    .map(|r| r.arn().to_owned())
+                    .ok_or_else(|| malformed("iam:GetRole", "role"))
+            }
+            Err(e) => Err(cloud_error("iam:CreateRole", e)),
+        }
+    }
+}
+
+fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+fn map_tags(tags: &[(String, String)]) -> HashMap<String, String> {
+    tags.iter().cloned().collect()
+}
+
+#[async_trait]
+impl Cloud for AwsCloud {
+    async fn identity(&self) -> Result<CallerIdentity, CloudError> {
+        let sts = aws_sdk_sts::Client::new(&self.base);
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| cloud_error("sts:GetCallerIdentity", e))?;
+        Ok(CallerIdentity {
+            account: out.account().unwrap_or_default().to_owned(),
+            arn: out.arn().unwrap_or_default().to_owned(),
+        })
+    }
+
+    async fn default_network(&self, region: &str) -> Result<Option<Network>, CloudError> {
+        let ec2 = self.clients(region).ec2;
+        let vpcs = ec2
+            .describe_vpcs()
+            .filters(Filter::builder().name("isDefault").values("true").build())
+            .send()
+            .await
+            .map_err(|e| cloud_error("ec2:DescribeVpcs", e))?;
+        let Some(vpc_id) = vpcs.vpcs().first().and_then(|v| v.vpc_id()) else {
+            return Ok(None);
+        };
+        let by_vpc = || Filter::builder().name("vpc-id").values(vpc_id).build();
+        let subnets = ec2
+            .describe_subnets()
+            .filters(by_vpc())
+            .send()
+            .await
+            .map_err(|e| cloud_error("ec2:DescribeSubnets", e))?;
+        let groups = ec2
+            .describe_security_groups()
+            .filters(by_vpc())
+            .filters(Filter::builder().name("group-name").values("default").build())
+            .send()
+            .await
+            .map_err(|e| cloud_error("ec2:DescribeSecurityGroups", e))?;
+        let mut subnets: Vec<String> = subnets
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_id().map(str::to_owned))
+            .collect();
+        subnets.sort();
+        // Batch takes at most 16 subnets.
+        subnets.truncate(16);
+        Ok(Some(Network {
+            vpc_id: vpc_id.to_owned(),
+            subnets,
+            security_group_ids: groups
+                .security_groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_owned))
+                .collect(),
+        }))
+    }
+
+    async fn create(
+        &self,
+        region: &str,
+        resource: DesiredResource<'_>,
+        tags: &[(String, String)],
+    ) -> Result<String, CloudError> {
+        let c = self.clients(region);
+        match resource {
+            DesiredResource::Cluster(spec) => {
+                let op = "ecs:CreateCluster";
+                let insights = if spec.container_insights { "enabled" } else { "disabled" };
+                let out = c
+                    .ecs
+                    .create_cluster()
+                    .cluster_name(&spec.name)
+                    .settings(
+                        ClusterSetting::builder()
+                            .name(ClusterSettingName::ContainerInsights)
+                            .value(insights)
+                            .build(),
+                    )
+                    .set_tags(Some(ecs_tags(tags)))
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error(op, e))?;
+                out.cluster()
+                    .and_then(|c| c.cluster_arn())
+                    .map(str::to_owned)
+                    .ok_or_else(|| malformed(op, "cluster ARN"))
+            }
+            DesiredResource::ComputeEnvironment(spec) => {
+                let op = "batch:CreateComputeEnvironment";
+                let resources = ComputeResource::builder()
+                    .r#type(CrType::from(spec.compute_type.as_aws()))
+                    .maxv_cpus(i32::try_from(spec.max_vcpus).unwrap_or(i32::MAX))
+                    .set_subnets(Some(spec.subnets.clone()))
+                    .set_security_group_ids(Some(spec.security_group_ids.clone()))
+                    .build()
+                    .map_err(|e| CloudError {
+                        operation: op.into(),
+                        code: None,
+                        message: e.to_string(),
+                        request_id: None,
+                    })?;
+                let out = c
+                    .batch
+                    .create_compute_environment()
+                    .compute_environment_name(&spec.name)
+                    .r#type(CeType::Managed)
+                    .state(CeState::Enabled)
+                    .compute_resources(resources)
+                    .set_service_role(spec.service_role.clone())
+                    .set_tags(Some(map_tags(tags)))
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error(op, e))?;
+                out.compute_environment_arn()
+                    .map(str::to_owned)
+                    .ok_or_else(|| malformed(op, "compute environment ARN"))
+            }
+            DesiredResource::JobQueue {
+                spec,
+                compute_environment_arn,
+            } => {
+                let op = "batch:CreateJobQueue";
+                let order = ComputeEnvironmentOrder::builder()
+                    .order(1)
+                    .compute_environment(compute_environment_arn)
+                    .build()
+                    .map_err(|e| CloudError {
+                        operation: op.into(),
+                        code: None,
+                        message: e.to_string(),
+                        request_id: None,
+                    })?;
+                let out = c
+                    .batch
+                    .create_job_queue()
+                    .job_queue_name(&spec.name)
+                    .priority(i32::try_from(spec.priority).unwrap_or(i32::MAX))
+                    .state(if spec.enabled { JqState::Enabled } else { JqState::Disabled })
+                    .compute_environment_order(order)
+                    .set_tags(Some(map_tags(tags)))
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error(op, e))?;
+                out.job_queue_arn()
+                    .map(str::to_owned)
+                    .ok_or_else(|| malformed(op, "job queue ARN"))
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Result<Option<Observed>, CloudError> {
+        let c = self.clients(region);
+        match kind {
+            ResourceKind::Cluster => {
+                let out = c
+                    .ecs
+                    .describe_clusters()
+                    .clusters(name)
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error("ecs:DescribeClusters", e))?;
+                Ok(out
+                    .clusters()
+                    .iter()
+                    .find(|c| c.cluster_name() == Some(name))
+                    // A deleted cluster stays describable as INACTIVE for a while.
+                    .filter(|c| c.status() != Some("INACTIVE"))
+                    .map(|c| Observed {
+                        arn: c.cluster_arn().unwrap_or_default().to_owned(),
+                        status: c.status().unwrap_or("UNKNOWN").to_owned(),
+                        state: None,
+                        status_reason: None,
+                    }))
+            }
+            ResourceKind::ComputeEnvironment => {
+                let out = c
+                    .batch
+                    .describe_compute_environments()
+                    .compute_environments(name)
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error("batch:DescribeComputeEnvironments", e))?;
+                Ok(out
+                    .compute_environments()
+                    .iter()
+                    .find(|ce| ce.compute_environment_name() == Some(name))
+                    .filter(|ce| ce.status().map(|s| s.as_str()) != Some("DELETED"))
+                    .map(|ce| Observed {
+                        arn: ce.compute_environment_arn().unwrap_or_default().to_owned(),
+                        status: ce.status().map(|s| s.as_str()).unwrap_or("UNKNOWN").to_owned(),
+                        state: ce.state().map(|s| s.as_str().to_owned()),
+                        status_reason: ce.status_reason().map(str::to_owned),
+                    }))
+            }
+            ResourceKind::JobQueue => {
+                let out = c
+                    .batch
+                    .describe_job_queues()
+                    .job_queues(name)
+                    .send()
+                    .await
+                    .map_err(|e| cloud_error("batch:DescribeJobQueues", e))?;
+                Ok(out
+                    .job_queues()
+                    .iter()
+                    .find(|q| q.job_queue_name() == name)
+                    .filter(|q| q.status().map(|s| s.as_str()) != Some("DELETED"))
+                    .map(|q| Observed {
+                        arn: q.job_queue_arn().to_owned(),
+                        status: q.status().map(|s| s.as_str()).unwrap_or("UNKNOWN").to_owned(),
+                        state: Some(q.state().as_str().to_owned()),
+                        status_reason: q.status_reason().map(str::to_owned),
+                    }))
+            }
+        }
+    }
+
+    async fn disable(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError> {
+        let c = self.clients(region);
+        match kind {
+            ResourceKind::Cluster => Ok(()),
+            ResourceKind::ComputeEnvironment => c
+                .batch
+                .update_compute_environment()
+                .compute_environment(name)
+                .state(CeState::Disabled)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("batch:UpdateComputeEnvironment", e)),
+            ResourceKind::JobQueue => c
+                .batch
+                .update_job_queue()
+                .job_queue(name)
+                .state(JqState::Disabled)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("batch:UpdateJobQueue", e)),
+        }
+    }
+
+    async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError> {
+        let c = self.clients(region);
+        match kind {
+            ResourceKind::Cluster => c
+                .ecs
+                .delete_cluster()
+                .cluster(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("ecs:DeleteCluster", e)),
+            ResourceKind::ComputeEnvironment => c
+                .batch
+                .delete_compute_environment()
+                .compute_environment(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("batch:DeleteComputeEnvironment", e)),
+            ResourceKind::JobQueue => c
+                .batch
+                .delete_job_queue()
+                .job_queue(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("batch:DeleteJobQueue", e)),
+        }
+    }
+}

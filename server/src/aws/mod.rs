@@ -1,0 +1,9 @@
+//! The AWS adapter: implements the engine's [`app::engine::Cloud`] port over the official
+//! AWS SDK for Rust. The only place that names AWS SDK types.
+
+mod cloud;
+mod connect;
+mod error;
+
+pub use cloud::AwsCloud;
+pub use connect::{AwsSetup, connect, sdk_config};

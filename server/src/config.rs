@@ -1,0 +1,55 @@
+//! Command-line flags and environment variables of the console server.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// Which AWS the console talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AwsMode {
+    /// Real AWS when the standard credential chain finds credentials, else the emulator.
+    Auto,
+    /// Real AWS through the standard credential chain (env, profile, SSO, instance role).
+    Real,
+    /// The local AWS emulator (moto server), started as a child process unless
+    /// `--aws-endpoint-url` points at a running one.
+    Emulator,
+}
+
+/// The batch-inference console server.
+#[derive(Clone, Debug, Parser)]
+#[command(version, about)]
+pub struct Config {
+    /// Leptos runtime options file (site address, site root, pkg dir, output name).
+    #[arg(long, env = "CONSOLE_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
+
+    /// Database URL; SQLite is the embedded default (the file is created if missing).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/console.db")]
+    pub database_url: String,
+
+    /// Which AWS to talk to.
+    #[arg(long, env = "CONSOLE_AWS", value_enum, default_value_t = AwsMode::Auto)]
+    pub aws: AwsMode,
+
+    /// Endpoint of an already running AWS emulator (implies `--aws emulator`).
+    #[arg(long, env = "CONSOLE_AWS_ENDPOINT_URL")]
+    pub aws_endpoint_url: Option<String>,
+
+    /// The moto server executable started in emulator mode.
+    #[arg(long, env = "CONSOLE_MOTO_SERVER", default_value = ".venv/bin/moto_server")]
+    pub moto_server: PathBuf,
+
+    /// Region of the identity check and the one forms offer first (default: the AWS
+    /// configuration's region, else us-east-1).
+    #[arg(long, env = "CONSOLE_DEFAULT_REGION")]
+    pub default_region: Option<String>,
+
+    /// Mark the session cookie `Secure` (set this behind TLS).
+    #[arg(long, env = "CONSOLE_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Seconds of inactivity after which a session expires.
+    #[arg(long, env = "CONSOLE_SESSION_IDLE_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub session_idle_seconds: i64,
+}

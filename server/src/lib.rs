@@ -1,0 +1,122 @@
+//! The console server: configuration, adapters (AWS SDK, sqlx), and the HTTP router.
+
+pub mod aws;
+pub mod config;
+pub mod emulator;
+pub mod store;
+
+use std::sync::Arc;
+
+use app::api::ssr::Services;
+use app::engine::WaitPolicy;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::config::Config;
+use crate::emulator::Emulator;
+use crate::store::SqlStore;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Leptos.toml is missing or invalid.
+    #[error("reading {path}: {message}")]
+    LeptosConfig {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database could not be opened or migrated.
+    #[error("opening the database: {0}")]
+    Store(#[from] app::engine::StoreError),
+    /// The session table could not be created.
+    #[error("preparing the session store: {0}")]
+    Sessions(String),
+    /// The AWS emulator could not start.
+    #[error(transparent)]
+    Emulator(#[from] emulator::EmulatorError),
+}
+
+/// A configured console, ready to serve.
+#[derive(Debug)]
+pub struct Console {
+    /// The HTTP router.
+    pub router: Router,
+    /// Leptos runtime options (site address, root...).
+    pub leptos_options: LeptosOptions,
+    /// The emulator child process, if the console started one; dropped with the console.
+    pub emulator: Option<Emulator>,
+    /// The storage adapter.
+    pub store: SqlStore,
+}
+
+/// Builds the console from its configuration: Leptos options, store, AWS, router.
+pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartError> {
+    let path = config.leptos_config.display().to_string();
+    let conf = get_configuration(Some(&path)).map_err(|e| StartError::LeptosConfig {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let leptos_options = conf.leptos_options;
+
+    let store = SqlStore::connect(&config.database_url).await?;
+    let interrupted = store.fail_interrupted_runs().await?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "marked runs of a previous process as interrupted");
+    }
+    let sessions = SqliteStore::new(store.pool().clone());
+    sessions
+        .migrate()
+        .await
+        .map_err(|e| StartError::Sessions(e.to_string()))?;
+
+    let aws = aws::connect(config).await?;
+    let services = Services {
+        store: Arc::new(store.clone()),
+        cloud: Arc::new(aws.cloud),
+        aws: aws.info,
+        wait,
+    };
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("console_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            config.session_idle_seconds,
+        )));
+    Ok(Console {
+        router: router(leptos_options.clone(), services).layer(session_layer),
+        leptos_options,
+        emulator: aws.emulator,
+        store,
+    })
+}
+
+/// The routes: Leptos pages and server functions (with [`Services`] in context), static
+/// files, and a health check. The session layer is added by [`build`].
+pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(services.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,57 @@
+//! `server`: runs the batch-inference console. See `--help` and the README.
+
+use app::engine::WaitPolicy;
+use clap::Parser;
+use server::config::Config;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,server=info,app=info")),
+        )
+        .init();
+    let config = Config::parse();
+    let console = match server::build(&config, WaitPolicy::default()).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let addr = console.leptos_options.site_addr;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot listen on {addr}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("console listening on http://{addr}");
+    let serve = axum::serve(listener, console.router.into_make_service())
+        .with_graceful_shutdown(shutdown_signal());
+    if let Err(e) = serve.await {
+        tracing::error!("server error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    // Dropping the console stops the emulator child process.
+    drop(console.emulator);
+    std::process::ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so the emulator child is stopped on either.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,347 @@
+//! The storage adapter: implements the engine's [`app::engine::Store`] port with sqlx on
+//! SQLite (one file, WAL). Migrations live in `server/migrations`.
+
+use std::str::FromStr;
+
+use app::domain::{
+    EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, RunKind, RunRecord, RunState,
+};
+use app::engine::{EnvironmentRecord, Store, StoreError, UserRecord};
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The sqlx store.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: SqlitePool,
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+impl SqlStore {
+    /// Opens (creating if missing) the database at `url` and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(file).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Backend(format!("create {}: {e}", dir.display())))?;
+                }
+            }
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(backend)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(SqlStore { pool })
+    }
+
+    /// The pool (shared with the session store).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Marks runs left "running" by a previous process as failed: nothing executes them
+    /// any more. Their journal entries stay, so the next run resumes from them.
+    pub async fn fail_interrupted_runs(&self) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET state = 'failed', finished_at = ?, \
+             error = 'interrupted: the console stopped during this run; apply or destroy again to continue' \
+             WHERE state = 'running'",
+        )
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn environment_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EnvironmentRecord, StoreError> {
+    let json: String = row.get("spec_json");
+    Ok(EnvironmentRecord {
+        id: row.get("id"),
+        owner_id: row.get("owner_id"),
+        spec: EnvironmentSpec::from_json(&json).map_err(StoreError::Backend)?,
+        created_at: row.get("created_at"),
+    })
+}
+
+fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
+    let kind: String = row.get("kind");
+    let state: String = row.get("state");
+    Ok(RunRecord {
+        id: row.get("id"),
+        kind: match kind.as_str() {
+            "apply" => RunKind::Apply,
+            "destroy" => RunKind::Destroy,
+            other => return Err(StoreError::Backend(format!("unknown run kind {other}"))),
+        },
+        state: match state.as_str() {
+            "running" => RunState::Running,
+            "succeeded" => RunState::Succeeded,
+            "failed" => RunState::Failed,
+            other => return Err(StoreError::Backend(format!("unknown run state {other}"))),
+        },
+        started_by: row.get("started_by"),
+        started_at: row.get("started_at"),
+        current_step: row.get("current_step"),
+        error: row.get("error"),
+    })
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn create_user(&self, username: &str, password_hash: &str) -> Result<String, StoreError> {
+        let id = new_id();
+        sqlx::query("INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&id)
+            .bind(username)
+            .bind(password_hash)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(format!("the username {username} is taken"))
+                } else {
+                    backend(e)
+                }
+            })?;
+        Ok(id)
+    }
+
+    async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|r| UserRecord {
+            id: r.get("id"),
+            username: r.get("username"),
+            password_hash: r.get("password_hash"),
+        }))
+    }
+
+    async fn insert_environment(
+        &self,
+        owner_id: &str,
+        spec: &EnvironmentSpec,
+    ) -> Result<String, StoreError> {
+        let id = new_id();
+        let json = serde_json::to_string(spec).map_err(|e| StoreError::Backend(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO environments (id, owner_id, name, region, spec_json, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(owner_id)
+        .bind(&spec.name)
+        .bind(&spec.region)
+        .bind(json)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "an environment named {} already exists in {}",
+                    spec.name, spec.region
+                ))
+            } else {
+                backend(e)
+            }
+        })?;
+        Ok(id)
+    }
+
+    async fn list_environments(&self, owner_id: &str) -> Result<Vec<EnvironmentRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, owner_id, spec_json, created_at FROM environments \
+             WHERE owner_id = ? ORDER BY created_at DESC, id",
+        )
+        .bind(owner_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(environment_from_row).collect()
+    }
+
+    async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, owner_id, spec_json, created_at FROM environments WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(environment_from_row).transpose()
+    }
+
+    async fn resources(&self, environment_id: &str) -> Result<Vec<RecordedResource>, StoreError> {
+        let rows = sqlx::query("SELECT kind, name, arn, status FROM resources WHERE environment_id = ?")
+            .bind(environment_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let kind: String = r.get("kind");
+                let status: String = r.get("status");
+                Ok(RecordedResource {
+                    kind: ResourceKind::from_key(&kind)
+                        .ok_or_else(|| StoreError::Backend(format!("unknown resource kind {kind}")))?,
+                    name: r.get("name"),
+                    arn: r.get("arn"),
+                    status: RecordStatus::from_key(&status)
+                        .ok_or_else(|| StoreError::Backend(format!("unknown status {status}")))?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by_key(|r| r.kind);
+        Ok(out)
+    }
+
+    async fn record_resource(
+        &self,
+        environment_id: &str,
+        resource: &RecordedResource,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO resources (environment_id, kind, name, arn, status, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (environment_id, kind) DO UPDATE SET \
+             name = excluded.name, arn = excluded.arn, status = excluded.status, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(environment_id)
+        .bind(resource.kind.key())
+        .bind(&resource.name)
+        .bind(&resource.arn)
+        .bind(resource.status.key())
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn forget_resource(&self, environment_id: &str, kind: ResourceKind) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM resources WHERE environment_id = ? AND kind = ?")
+            .bind(environment_id)
+            .bind(kind.key())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn start_run(
+        &self,
+        environment_id: &str,
+        kind: RunKind,
+        started_by: &str,
+    ) -> Result<String, StoreError> {
+        let id = new_id();
+        let inserted = sqlx::query(
+            "INSERT INTO runs (id, environment_id, kind, state, started_by, started_at) \
+             VALUES (?, ?, ?, 'running', ?, ?)",
+        )
+        .bind(&id)
+        .bind(environment_id)
+        .bind(kind.key())
+        .bind(started_by)
+        .bind(now())
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(id),
+            Err(e) if is_unique_violation(&e) => {
+                let running = sqlx::query(
+                    "SELECT kind, started_by, started_at FROM runs \
+                     WHERE environment_id = ? AND state = 'running'",
+                )
+                .bind(environment_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+                Err(StoreError::Conflict(match running {
+                    Some(r) => format!(
+                        "{} in progress by {} since {}",
+                        r.get::<String, _>("kind"),
+                        r.get::<String, _>("started_by"),
+                        r.get::<String, _>("started_at")
+                    ),
+                    None => "another run is in progress".into(),
+                }))
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET current_step = ? WHERE id = ?")
+            .bind(step)
+            .bind(run_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError> {
+        let state = if error.is_some() { RunState::Failed } else { RunState::Succeeded };
+        sqlx::query("UPDATE runs SET state = ?, error = ?, finished_at = ? WHERE id = ?")
+            .bind(state.key())
+            .bind(error)
+            .bind(now())
+            .bind(run_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, kind, state, started_by, started_at, current_step, error FROM runs \
+             WHERE environment_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(environment_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(run_from_row).transpose()
+    }
+}

@@ -1,0 +1,161 @@
+//! The engine driving the real AWS SDK against a moto server: apply, plan again, destroy,
+//! resume after an interrupted run, and AWS errors reported with their step and code.
+
+mod common;
+
+use app::domain::{EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, RunKind, plan};
+use app::engine::{Cloud, DesiredResource, EnvironmentRecord, Store, execute, start_run};
+use server::aws::{AwsCloud, sdk_config};
+use server::store::SqlStore;
+
+struct Fixture {
+    _moto: server::emulator::Emulator,
+    _dir: tempfile::TempDir,
+    aws: common::Aws,
+    cloud: AwsCloud,
+    store: SqlStore,
+    env: EnvironmentRecord,
+}
+
+async fn fixture(name: &str, service_role: Option<String>) -> Fixture {
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
+    let cloud = AwsCloud::new(sdk_config(Some(&moto.endpoint), Some("us-east-1")).await);
+    let role = match service_role {
+        Some(r) => r,
+        None => cloud.ensure_sandbox_batch_role().await.unwrap(),
+    };
+    let network = cloud.default_network("us-east-1").await.unwrap().expect("moto has a default VPC");
+    let spec = EnvironmentSpec::minimal(name, "us-east-1", 16, Some(role), network);
+    assert_eq!(app::domain::validate(&spec), vec![]);
+    let owner = store.create_user("alice", "x").await.unwrap();
+    let id = store.insert_environment(&owner, &spec).await.unwrap();
+    let env = store.get_environment(&id).await.unwrap().unwrap();
+    Fixture {
+        aws: common::aws(&moto.endpoint).await,
+        _moto: moto,
+        _dir: dir,
+        cloud,
+        store,
+        env,
+    }
+}
+
+async fn run(f: &Fixture, kind: RunKind) -> Result<(), app::engine::EngineError> {
+    let run = start_run(&f.store, &f.env, kind, "alice").await.unwrap();
+    execute(&f.cloud, &f.store, &f.env, &run, kind, common::fast_wait()).await
+}
+
+#[tokio::test]
+async fn apply_creates_tagged_resources_then_destroy_removes_them() {
+    let f = fixture("infer", None).await;
+    run(&f, RunKind::Apply).await.unwrap();
+
+    // AWS has exactly the three resources, VALID / ACTIVE, tagged with the environment.
+    assert_eq!(f.aws.cluster_names().await, vec!["infer"]);
+    assert_eq!(f.aws.compute_environment_names().await, vec!["infer-ce"]);
+    assert_eq!(f.aws.job_queue_names().await, vec!["infer-queue"]);
+    let cluster = f.aws.ecs.describe_clusters().clusters("infer").include(aws_sdk_ecs::types::ClusterField::Tags).send().await.unwrap();
+    let cluster = &cluster.clusters()[0];
+    assert_eq!(cluster.status(), Some("ACTIVE"));
+    assert!(cluster.tags().iter().any(|t| t.key() == Some("console:environment-id") && t.value() == Some(f.env.id.as_str())));
+    let queues = f.aws.batch.describe_job_queues().job_queues("infer-queue").send().await.unwrap();
+    let queue = &queues.job_queues()[0];
+    assert_eq!(queue.tags().unwrap().get("console:environment-id"), Some(&f.env.id));
+
+    // The journal holds the ARNs AWS reports, and the queue points at the compute environment.
+    let recorded = f.store.resources(&f.env.id).await.unwrap();
+    assert!(recorded.iter().all(|r| r.status == RecordStatus::Created));
+    let arn_of = |k| recorded.iter().find(|r| r.kind == k).unwrap().arn.clone().unwrap();
+    assert_eq!(arn_of(ResourceKind::JobQueue), queue.job_queue_arn());
+    assert_eq!(arn_of(ResourceKind::Cluster), cluster.cluster_arn().unwrap());
+    assert_eq!(
+        queue.compute_environment_order()[0].compute_environment(),
+        arn_of(ResourceKind::ComputeEnvironment)
+    );
+
+    // Planning again after apply yields no changes.
+    assert!(!plan(&f.env.spec, &recorded).has_changes());
+    let last = f.store.latest_run(&f.env.id).await.unwrap().unwrap();
+    assert_eq!(last.state, app::domain::RunState::Succeeded);
+
+    run(&f, RunKind::Destroy).await.unwrap();
+    assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
+    assert_eq!(f.aws.compute_environment_names().await, Vec::<String>::new());
+    assert_eq!(f.aws.job_queue_names().await, Vec::<String>::new());
+    assert_eq!(f.store.resources(&f.env.id).await.unwrap(), vec![]);
+}
+
+#[tokio::test]
+async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
+    let f = fixture("resume", None).await;
+    // A previous run journalled the compute environment as pending, called AWS, and
+    // crashed before recording the ARN.
+    let arn = f
+        .cloud
+        .create("us-east-1", DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment), &[])
+        .await
+        .unwrap();
+    f.store
+        .record_resource(
+            &f.env.id,
+            &RecordedResource {
+                kind: ResourceKind::ComputeEnvironment,
+                name: "resume-ce".into(),
+                arn: None,
+                status: RecordStatus::Pending,
+            },
+        )
+        .await
+        .unwrap();
+
+    run(&f, RunKind::Apply).await.unwrap();
+
+    assert_eq!(f.aws.compute_environment_names().await, vec!["resume-ce"]);
+    let recorded = f.store.resources(&f.env.id).await.unwrap();
+    let ce = recorded.iter().find(|r| r.kind == ResourceKind::ComputeEnvironment).unwrap();
+    assert_eq!(ce.arn.as_deref(), Some(arn.as_str()));
+    assert_eq!(ce.status, RecordStatus::Created);
+}
+
+#[tokio::test]
+async fn a_resource_of_the_same_name_not_created_by_the_environment_is_refused() {
+    let f = fixture("taken", None).await;
+    f.cloud
+        .create("us-east-1", DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment), &[])
+        .await
+        .unwrap();
+    let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
+    assert!(err.contains("create Batch compute environment taken-ce"), "{err}");
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(f.aws.job_queue_names().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_aws_error_stops_the_run_with_step_operation_and_code() {
+    let f = fixture("broken", Some("arn:aws:iam::123456789012:role/does-not-exist".into())).await;
+    let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
+    assert!(err.starts_with("create Batch compute environment broken-ce: batch:CreateComputeEnvironment failed: "), "{err}");
+    assert!(err.contains("Could not find IAM role"), "{err}");
+    let last = f.store.latest_run(&f.env.id).await.unwrap().unwrap();
+    assert_eq!(last.state, app::domain::RunState::Failed);
+    assert_eq!(last.error.as_deref(), Some(err.as_str()));
+    // AWS answered with an error: nothing was created, so no pending entry remains; the
+    // cluster (created before) stays journalled for destroy.
+    let recorded = f.store.resources(&f.env.id).await.unwrap();
+    assert_eq!(recorded.iter().map(|r| r.kind).collect::<Vec<_>>(), vec![ResourceKind::Cluster]);
+    // Destroy cleans up what was created.
+    run(&f, RunKind::Destroy).await.unwrap();
+    assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_second_run_is_refused_while_one_is_in_progress() {
+    let f = fixture("busy", None).await;
+    let _first = start_run(&f.store, &f.env, RunKind::Apply, "alice").await.unwrap();
+    let err = start_run(&f.store, &f.env, RunKind::Destroy, "bob").await.unwrap_err().to_string();
+    assert!(err.starts_with("apply in progress by alice since "), "{err}");
+}

@@ -1,0 +1,217 @@
+//! The console's HTTP surface, built from its real configuration (SQLite file, moto over
+//! the real SDK) and driven in-process: accounts, validation next to fields, per-user
+//! isolation, and that refused input creates nothing in AWS.
+
+mod common;
+
+use app::api::AppError;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use clap::Parser;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Client {
+    router: Router,
+    cookie: Option<String>,
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl Reply {
+    fn error(&self) -> AppError {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+impl Client {
+    async fn send(&mut self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        if let Some(c) = res.headers().get(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            self.cookie = Some(c.split(';').next().unwrap().to_owned());
+        }
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// Calls a server function the way the hydrated page does (form-encoded, JSON back).
+    async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    async fn get(&mut self, path: &str) -> Reply {
+        let mut req = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn console(endpoint: &str, dir: &tempfile::TempDir) -> server::Console {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let db = format!("sqlite://{}/console.db", dir.path().display());
+    let config = server::config::Config::parse_from([
+        "server",
+        "--leptos-config",
+        &format!("{root}/Leptos.toml"),
+        "--database-url",
+        &db,
+        "--aws-endpoint-url",
+        endpoint,
+    ]);
+    server::build(&config, common::fast_wait()).await.unwrap()
+}
+
+#[tokio::test]
+async fn accounts_validation_and_isolation() {
+    let moto = common::moto().await;
+    let aws = common::aws(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(&moto.endpoint, &dir).await;
+    let mut alice = Client { router: console.router.clone(), cookie: None };
+    let mut bob = Client { router: console.router.clone(), cookie: None };
+    let mut anonymous = Client { router: console.router.clone(), cookie: None };
+
+    // Signed out: no environments, and a clear 401.
+    let r = anonymous.call("list_environments", &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.error(), AppError::Unauthenticated);
+
+    // Sign-up rules are checked per field.
+    let r = alice.call("sign_up", &[("username", "Al"), ("password", "short")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = r.error().problems().iter().map(|p| p.field.clone()).collect();
+    assert_eq!(fields, ["username", "password"]);
+
+    let r = alice.call("sign_up", &[("username", "alice"), ("password", "correct horse battery")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let cookie = alice.cookie.clone().expect("session cookie");
+    assert!(cookie.starts_with("console_session="));
+    let r = bob.call("sign_up", &[("username", "alice"), ("password", "another password")]).await;
+    assert_eq!(r.error().problem_for("username").as_deref(), Some("This username is taken"));
+    let r = bob.call("sign_up", &[("username", "bob"), ("password", "another password")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Bad input: every problem named by field, nothing created in AWS.
+    let r = alice
+        .call("create_environment", &[("name", "my env"), ("region", "us-east-1"), ("max_vcpus", "0"), ("service_role", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e = r.error();
+    assert_eq!(
+        e.problem_for("name").as_deref(),
+        Some("The name may contain only letters, digits, '-' and '_' (no spaces)")
+    );
+    assert_eq!(e.problem_for("max_vcpus").as_deref(), Some("Max vCPUs must be at least 1"));
+    let r = alice
+        .call("create_environment", &[("name", ""), ("region", "us-east-1"), ("max_vcpus", "16"), ("service_role", "")])
+        .await;
+    assert_eq!(r.error().problem_for("name").as_deref(), Some("The name is required"));
+    let r = alice
+        .call("create_environment", &[("name", "x".repeat(65).as_str()), ("region", "mars-1"), ("max_vcpus", "16"), ("service_role", "")])
+        .await;
+    assert_eq!(r.error().problems().len(), 2);
+
+    // A good one opens its review page; nothing is created in AWS before apply.
+    let role = console_role(&mut alice).await;
+    let r = alice
+        .call("create_environment", &[("name", "infer"), ("region", "us-east-1"), ("max_vcpus", "16"), ("service_role", &role)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let location = r.location.expect("redirect to review");
+    let id = location
+        .strip_prefix("/environments/")
+        .and_then(|s| s.strip_suffix("/review"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(aws.cluster_names().await, Vec::<String>::new());
+    assert_eq!(aws.compute_environment_names().await, Vec::<String>::new());
+
+    // A duplicate name is refused beside the name field.
+    let r = alice
+        .call("create_environment", &[("name", "infer"), ("region", "us-east-1"), ("max_vcpus", "16"), ("service_role", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.error().problem_for("name").as_deref(),
+        Some("An environment named infer already exists in us-east-1")
+    );
+
+    // The review page is server-rendered with the plan.
+    let page = alice.get(&location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("infer-ce") && page.body.contains("infer-queue"), "{}", page.body);
+
+    // Bob can neither see nor act on Alice's environment.
+    assert_eq!(bob.call("get_environment", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob.call("review_environment", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob.call("destroy_environment", &[("id", &id), ("confirm", "infer")]).await.status, StatusCode::NOT_FOUND);
+    let r = bob.call("list_environments", &[]).await;
+    assert_eq!(r.body, "[]");
+    let r = alice.call("list_environments", &[]).await;
+    assert!(r.body.contains(&id));
+
+    // Apply refuses a plan other than the one reviewed.
+    let r = alice.call("apply_environment", &[("id", &id), ("fingerprint", "0000")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(aws.cluster_names().await, Vec::<String>::new());
+
+    // Wrong password: one message, on the password field.
+    let mut again = Client { router: console.router.clone(), cookie: None };
+    let r = again.call("sign_in", &[("username", "alice"), ("password", "wrong password")]).await;
+    assert_eq!(r.error().problem_for("password").as_deref(), Some("Wrong username or password"));
+    let r = again.call("sign_in", &[("username", "nobody"), ("password", "wrong password")]).await;
+    assert_eq!(r.error().problem_for("password").as_deref(), Some("Wrong username or password"));
+    let r = again.call("sign_in", &[("username", "alice"), ("password", "correct horse battery")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(again.call("list_environments", &[]).await.body.contains(&id));
+
+    // Sign-out ends the session.
+    alice.call("sign_out", &[]).await;
+    assert_eq!(alice.call("list_environments", &[]).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The sandbox's Batch service role, as the new-environment form offers it.
+async fn console_role(client: &mut Client) -> String {
+    let r = client.call("get_session", &[]).await;
+    let info: app::api::types::SessionInfo = serde_json::from_str(&r.body).unwrap();
+    assert!(info.aws.sandbox);
+    assert_eq!(info.aws.account.as_deref(), Some("123456789012"));
+    info.aws.default_service_role.expect("sandbox role")
+}
