@@ -70,11 +70,11 @@ async fn apply_creates_tagged_resources_then_destroy_removes_them() {
     let recorded = f.store.resources(&f.env.id).await.unwrap();
     assert!(recorded.iter().all(|r| r.status == RecordStatus::Created));
     let arn_of = |k| recorded.iter().find(|r| r.kind == k).unwrap().arn.clone().unwrap();
-    assert_eq!(arn_of(ResourceKind::JobQueue), queue.job_queue_arn());
+    assert_eq!(Some(arn_of(ResourceKind::JobQueue).as_str()), queue.job_queue_arn());
     assert_eq!(arn_of(ResourceKind::Cluster), cluster.cluster_arn().unwrap());
     assert_eq!(
         queue.compute_environment_order()[0].compute_environment(),
-        arn_of(ResourceKind::ComputeEnvironment)
+        Some(arn_of(ResourceKind::ComputeEnvironment).as_str())
     );
 
     // Planning again after apply yields no changes.

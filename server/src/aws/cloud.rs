@@ -206,13 +206,7 @@ impl Cloud for AwsCloud {
                     .maxv_cpus(i32::try_from(spec.max_vcpus).unwrap_or(i32::MAX))
                     .set_subnets(Some(spec.subnets.clone()))
                     .set_security_group_ids(Some(spec.security_group_ids.clone()))
-                    .build()
-                    .map_err(|e| CloudError {
-                        operation: op.into(),
-                        code: None,
-                        message: e.to_string(),
-                        request_id: None,
-                    })?;
+                    .build();
                 let out = c
                     .batch
                     .create_compute_environment()
@@ -237,13 +231,7 @@ impl Cloud for AwsCloud {
                 let order = ComputeEnvironmentOrder::builder()
                     .order(1)
                     .compute_environment(compute_environment_arn)
-                    .build()
-                    .map_err(|e| CloudError {
-                        operation: op.into(),
-                        code: None,
-                        message: e.to_string(),
-                        request_id: None,
-                    })?;
+                    .build();
                 let out = c
                     .batch
                     .create_job_queue()
@@ -322,12 +310,12 @@ impl Cloud for AwsCloud {
                 Ok(out
                     .job_queues()
                     .iter()
-                    .find(|q| q.job_queue_name() == name)
+                    .find(|q| q.job_queue_name() == Some(name))
                     .filter(|q| q.status().map(|s| s.as_str()) != Some("DELETED"))
                     .map(|q| Observed {
-                        arn: q.job_queue_arn().to_owned(),
+                        arn: q.job_queue_arn().unwrap_or_default().to_owned(),
                         status: q.status().map(|s| s.as_str()).unwrap_or("UNKNOWN").to_owned(),
-                        state: Some(q.state().as_str().to_owned()),
+                        state: q.state().map(|s| s.as_str().to_owned()),
                         status_reason: q.status_reason().map(str::to_owned),
                     }))
             }

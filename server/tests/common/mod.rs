@@ -80,6 +80,6 @@ impl Aws {
     /// Names of all job queues.
     pub async fn job_queue_names(&self) -> Vec<String> {
         let out = self.batch.describe_job_queues().send().await.unwrap();
-        out.job_queues().iter().map(|q| q.job_queue_name().to_owned()).collect()
+        out.job_queues().iter().filter_map(|q| q.job_queue_name().map(str::to_owned)).collect()
     }
 }
