@@ -37,7 +37,11 @@ pub struct Config {
     pub aws_endpoint_url: Option<String>,
 
     /// The moto server executable started in emulator mode.
-    #[arg(long, env = "CONSOLE_MOTO_SERVER", default_value = ".venv/bin/moto_server")]
+    #[arg(
+        long,
+        env = "CONSOLE_MOTO_SERVER",
+        default_value = ".venv/bin/moto_server"
+    )]
     pub moto_server: PathBuf,
 
     /// Region of the identity check and the one forms offer first (default: the AWS

@@ -45,19 +45,35 @@ impl Emulator {
         let endpoint = format!("http://127.0.0.1:{port}");
         let mut emulator = Emulator { child, endpoint };
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return Ok(emulator);
             }
             if let Ok(Some(status)) = emulator.child.try_wait() {
-                return Err(EmulatorError::Start(format!("moto_server exited with {status}")));
+                return Err(EmulatorError::Start(format!(
+                    "moto_server exited with {status}"
+                )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(EmulatorError::Start("no answer on its port within 10 s".into()))
+        Err(EmulatorError::Start(
+            "no answer on its port within 10 s".into(),
+        ))
+    }
+}
+
+impl Emulator {
+    /// Stops the emulator and waits for it to exit.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
     }
 }
 
 /// A loopback port that was free a moment ago.
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -70,7 +70,10 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
     let store = SqlStore::connect(&config.database_url).await?;
     let interrupted = store.fail_interrupted_runs().await?;
     if interrupted > 0 {
-        tracing::warn!(interrupted, "marked runs of a previous process as interrupted");
+        tracing::warn!(
+            interrupted,
+            "marked runs of a previous process as interrupted"
+        );
     }
     let sessions = SqliteStore::new(store.pool().clone());
     sessions
@@ -105,18 +108,16 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
 /// files, and a health check. The session layer is added by [`build`].
 pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
     let routes = generate_route_list(App);
+    let context = move || provide_context(services.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .leptos_routes_with_context(
-            &leptos_options,
-            routes,
-            move || provide_context(services.clone()),
-            {
-                let options = leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(leptos_options)
         .layer(TraceLayer::new_for_http())
 }

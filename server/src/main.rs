@@ -9,7 +9,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,server=info,app=info")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,server=info,app=info")),
         )
         .init();
     let config = Config::parse();
@@ -35,8 +36,9 @@ async fn main() -> std::process::ExitCode {
         tracing::error!("server error: {e}");
         return std::process::ExitCode::FAILURE;
     }
-    // Dropping the console stops the emulator child process.
-    drop(console.emulator);
+    if let Some(emulator) = console.emulator {
+        emulator.stop().await;
+    }
     std::process::ExitCode::SUCCESS
 }
 

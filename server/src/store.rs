@@ -42,11 +42,11 @@ impl SqlStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             let file = path.split('?').next().unwrap_or(path);
-            if let Some(dir) = std::path::Path::new(file).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Backend(format!("create {}: {e}", dir.display())))?;
-                }
+            if let Some(dir) = std::path::Path::new(file).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Backend(format!("create {}: {e}", dir.display())))?;
             }
         }
         let options = SqliteConnectOptions::from_str(url)
@@ -125,20 +125,22 @@ fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> 
 impl Store for SqlStore {
     async fn create_user(&self, username: &str, password_hash: &str) -> Result<String, StoreError> {
         let id = new_id();
-        sqlx::query("INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)")
-            .bind(&id)
-            .bind(username)
-            .bind(password_hash)
-            .bind(now())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(format!("the username {username} is taken"))
-                } else {
-                    backend(e)
-                }
-            })?;
+        sqlx::query(
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(username)
+        .bind(password_hash)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("the username {username} is taken"))
+            } else {
+                backend(e)
+            }
+        })?;
         Ok(id)
     }
 
@@ -187,7 +189,23 @@ impl Store for SqlStore {
         Ok(id)
     }
 
-    async fn list_environments(&self, owner_id: &str) -> Result<Vec<EnvironmentRecord>, StoreError> {
+    async fn environment_named(
+        &self,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM environments WHERE region = ? AND name = ?")
+            .bind(region)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn list_environments(
+        &self,
+        owner_id: &str,
+    ) -> Result<Vec<EnvironmentRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, owner_id, spec_json, created_at FROM environments \
              WHERE owner_id = ? ORDER BY created_at DESC, id",
@@ -200,28 +218,32 @@ impl Store for SqlStore {
     }
 
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, owner_id, spec_json, created_at FROM environments WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        let row = sqlx::query(
+            "SELECT id, owner_id, spec_json, created_at FROM environments WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         row.as_ref().map(environment_from_row).transpose()
     }
 
     async fn resources(&self, environment_id: &str) -> Result<Vec<RecordedResource>, StoreError> {
-        let rows = sqlx::query("SELECT kind, name, arn, status FROM resources WHERE environment_id = ?")
-            .bind(environment_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        let rows =
+            sqlx::query("SELECT kind, name, arn, status FROM resources WHERE environment_id = ?")
+                .bind(environment_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
         let mut out = rows
             .iter()
             .map(|r| {
                 let kind: String = r.get("kind");
                 let status: String = r.get("status");
                 Ok(RecordedResource {
-                    kind: ResourceKind::from_key(&kind)
-                        .ok_or_else(|| StoreError::Backend(format!("unknown resource kind {kind}")))?,
+                    kind: ResourceKind::from_key(&kind).ok_or_else(|| {
+                        StoreError::Backend(format!("unknown resource kind {kind}"))
+                    })?,
                     name: r.get("name"),
                     arn: r.get("arn"),
                     status: RecordStatus::from_key(&status)
@@ -257,7 +279,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn forget_resource(&self, environment_id: &str, kind: ResourceKind) -> Result<(), StoreError> {
+    async fn forget_resource(
+        &self,
+        environment_id: &str,
+        kind: ResourceKind,
+    ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM resources WHERE environment_id = ? AND kind = ?")
             .bind(environment_id)
             .bind(kind.key())
@@ -321,7 +347,11 @@ impl Store for SqlStore {
     }
 
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError> {
-        let state = if error.is_some() { RunState::Failed } else { RunState::Succeeded };
+        let state = if error.is_some() {
+            RunState::Failed
+        } else {
+            RunState::Succeeded
+        };
         sqlx::query("UPDATE runs SET state = ?, error = ?, finished_at = ? WHERE id = ?")
             .bind(state.key())
             .bind(error)

@@ -28,7 +28,11 @@ async fn fixture(name: &str, service_role: Option<String>) -> Fixture {
         Some(r) => r,
         None => cloud.ensure_sandbox_batch_role().await.unwrap(),
     };
-    let network = cloud.default_network("us-east-1").await.unwrap().expect("moto has a default VPC");
+    let network = cloud
+        .default_network("us-east-1")
+        .await
+        .unwrap()
+        .expect("moto has a default VPC");
     let spec = EnvironmentSpec::minimal(name, "us-east-1", 16, Some(role), network);
     assert_eq!(app::domain::validate(&spec), vec![]);
     let owner = store.create_user("alice", "x").await.unwrap();
@@ -58,20 +62,58 @@ async fn apply_creates_tagged_resources_then_destroy_removes_them() {
     assert_eq!(f.aws.cluster_names().await, vec!["infer"]);
     assert_eq!(f.aws.compute_environment_names().await, vec!["infer-ce"]);
     assert_eq!(f.aws.job_queue_names().await, vec!["infer-queue"]);
-    let cluster = f.aws.ecs.describe_clusters().clusters("infer").include(aws_sdk_ecs::types::ClusterField::Tags).send().await.unwrap();
+    let cluster = f
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters("infer")
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
+        .send()
+        .await
+        .unwrap();
     let cluster = &cluster.clusters()[0];
     assert_eq!(cluster.status(), Some("ACTIVE"));
-    assert!(cluster.tags().iter().any(|t| t.key() == Some("console:environment-id") && t.value() == Some(f.env.id.as_str())));
-    let queues = f.aws.batch.describe_job_queues().job_queues("infer-queue").send().await.unwrap();
+    assert!(
+        cluster
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some("console:environment-id")
+                && t.value() == Some(f.env.id.as_str()))
+    );
+    let queues = f
+        .aws
+        .batch
+        .describe_job_queues()
+        .job_queues("infer-queue")
+        .send()
+        .await
+        .unwrap();
     let queue = &queues.job_queues()[0];
-    assert_eq!(queue.tags().unwrap().get("console:environment-id"), Some(&f.env.id));
+    assert_eq!(
+        queue.tags().unwrap().get("console:environment-id"),
+        Some(&f.env.id)
+    );
 
     // The journal holds the ARNs AWS reports, and the queue points at the compute environment.
     let recorded = f.store.resources(&f.env.id).await.unwrap();
     assert!(recorded.iter().all(|r| r.status == RecordStatus::Created));
-    let arn_of = |k| recorded.iter().find(|r| r.kind == k).unwrap().arn.clone().unwrap();
-    assert_eq!(Some(arn_of(ResourceKind::JobQueue).as_str()), queue.job_queue_arn());
-    assert_eq!(arn_of(ResourceKind::Cluster), cluster.cluster_arn().unwrap());
+    let arn_of = |k| {
+        recorded
+            .iter()
+            .find(|r| r.kind == k)
+            .unwrap()
+            .arn
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(
+        Some(arn_of(ResourceKind::JobQueue).as_str()),
+        queue.job_queue_arn()
+    );
+    assert_eq!(
+        arn_of(ResourceKind::Cluster),
+        cluster.cluster_arn().unwrap()
+    );
     assert_eq!(
         queue.compute_environment_order()[0].compute_environment(),
         Some(arn_of(ResourceKind::ComputeEnvironment).as_str())
@@ -84,7 +126,10 @@ async fn apply_creates_tagged_resources_then_destroy_removes_them() {
 
     run(&f, RunKind::Destroy).await.unwrap();
     assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
-    assert_eq!(f.aws.compute_environment_names().await, Vec::<String>::new());
+    assert_eq!(
+        f.aws.compute_environment_names().await,
+        Vec::<String>::new()
+    );
     assert_eq!(f.aws.job_queue_names().await, Vec::<String>::new());
     assert_eq!(f.store.resources(&f.env.id).await.unwrap(), vec![]);
 }
@@ -96,7 +141,11 @@ async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
     // crashed before recording the ARN.
     let arn = f
         .cloud
-        .create("us-east-1", DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment), &[])
+        .create(
+            "us-east-1",
+            DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment),
+            &[],
+        )
         .await
         .unwrap();
     f.store
@@ -116,7 +165,10 @@ async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
 
     assert_eq!(f.aws.compute_environment_names().await, vec!["resume-ce"]);
     let recorded = f.store.resources(&f.env.id).await.unwrap();
-    let ce = recorded.iter().find(|r| r.kind == ResourceKind::ComputeEnvironment).unwrap();
+    let ce = recorded
+        .iter()
+        .find(|r| r.kind == ResourceKind::ComputeEnvironment)
+        .unwrap();
     assert_eq!(ce.arn.as_deref(), Some(arn.as_str()));
     assert_eq!(ce.status, RecordStatus::Created);
 }
@@ -125,20 +177,36 @@ async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
 async fn a_resource_of_the_same_name_not_created_by_the_environment_is_refused() {
     let f = fixture("taken", None).await;
     f.cloud
-        .create("us-east-1", DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment), &[])
+        .create(
+            "us-east-1",
+            DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment),
+            &[],
+        )
         .await
         .unwrap();
     let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
-    assert!(err.contains("create Batch compute environment taken-ce"), "{err}");
+    assert!(
+        err.contains("create Batch compute environment taken-ce"),
+        "{err}"
+    );
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(f.aws.job_queue_names().await, Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn an_aws_error_stops_the_run_with_step_operation_and_code() {
-    let f = fixture("broken", Some("arn:aws:iam::123456789012:role/does-not-exist".into())).await;
+    let f = fixture(
+        "broken",
+        Some("arn:aws:iam::123456789012:role/does-not-exist".into()),
+    )
+    .await;
     let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
-    assert!(err.starts_with("create Batch compute environment broken-ce: batch:CreateComputeEnvironment failed: "), "{err}");
+    assert!(
+        err.starts_with(
+            "create Batch compute environment broken-ce: batch:CreateComputeEnvironment failed: "
+        ),
+        "{err}"
+    );
     assert!(err.contains("Could not find IAM role"), "{err}");
     let last = f.store.latest_run(&f.env.id).await.unwrap().unwrap();
     assert_eq!(last.state, app::domain::RunState::Failed);
@@ -146,7 +214,10 @@ async fn an_aws_error_stops_the_run_with_step_operation_and_code() {
     // AWS answered with an error: nothing was created, so no pending entry remains; the
     // cluster (created before) stays journalled for destroy.
     let recorded = f.store.resources(&f.env.id).await.unwrap();
-    assert_eq!(recorded.iter().map(|r| r.kind).collect::<Vec<_>>(), vec![ResourceKind::Cluster]);
+    assert_eq!(
+        recorded.iter().map(|r| r.kind).collect::<Vec<_>>(),
+        vec![ResourceKind::Cluster]
+    );
     // Destroy cleans up what was created.
     run(&f, RunKind::Destroy).await.unwrap();
     assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
@@ -155,7 +226,15 @@ async fn an_aws_error_stops_the_run_with_step_operation_and_code() {
 #[tokio::test]
 async fn a_second_run_is_refused_while_one_is_in_progress() {
     let f = fixture("busy", None).await;
-    let _first = start_run(&f.store, &f.env, RunKind::Apply, "alice").await.unwrap();
-    let err = start_run(&f.store, &f.env, RunKind::Destroy, "bob").await.unwrap_err().to_string();
-    assert!(err.starts_with("apply in progress by alice since "), "{err}");
+    let _first = start_run(&f.store, &f.env, RunKind::Apply, "alice")
+        .await
+        .unwrap();
+    let err = start_run(&f.store, &f.env, RunKind::Destroy, "bob")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("apply in progress by alice since "),
+        "{err}"
+    );
 }

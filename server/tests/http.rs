@@ -77,7 +77,9 @@ impl Client {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -104,33 +106,80 @@ async fn accounts_validation_and_isolation() {
     let aws = common::aws(&moto.endpoint).await;
     let dir = tempfile::tempdir().unwrap();
     let console = console(&moto.endpoint, &dir).await;
-    let mut alice = Client { router: console.router.clone(), cookie: None };
-    let mut bob = Client { router: console.router.clone(), cookie: None };
-    let mut anonymous = Client { router: console.router.clone(), cookie: None };
+    let mut alice = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    let mut bob = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    let mut anonymous = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
 
     // Signed out: no environments, and a clear 401.
     let r = anonymous.call("list_environments", &[]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.error(), AppError::Unauthenticated);
 
+    // Unknown pages are a 404 page with the header, not an error.
+    let r = anonymous.get("/no-such-page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Page not found") && r.body.contains("sandbox: local AWS emulator"));
+
     // Sign-up rules are checked per field.
-    let r = alice.call("sign_up", &[("username", "Al"), ("password", "short")]).await;
+    let r = alice
+        .call("sign_up", &[("username", "Al"), ("password", "short")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<_> = r.error().problems().iter().map(|p| p.field.clone()).collect();
+    let fields: Vec<_> = r
+        .error()
+        .problems()
+        .iter()
+        .map(|p| p.field.clone())
+        .collect();
     assert_eq!(fields, ["username", "password"]);
 
-    let r = alice.call("sign_up", &[("username", "alice"), ("password", "correct horse battery")]).await;
+    let r = alice
+        .call(
+            "sign_up",
+            &[("username", "alice"), ("password", "correct horse battery")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let cookie = alice.cookie.clone().expect("session cookie");
     assert!(cookie.starts_with("console_session="));
-    let r = bob.call("sign_up", &[("username", "alice"), ("password", "another password")]).await;
-    assert_eq!(r.error().problem_for("username").as_deref(), Some("This username is taken"));
-    let r = bob.call("sign_up", &[("username", "bob"), ("password", "another password")]).await;
+    let r = bob
+        .call(
+            "sign_up",
+            &[("username", "alice"), ("password", "another password")],
+        )
+        .await;
+    assert_eq!(
+        r.error().problem_for("username").as_deref(),
+        Some("This username is taken")
+    );
+    let r = bob
+        .call(
+            "sign_up",
+            &[("username", "bob"), ("password", "another password")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 
     // Bad input: every problem named by field, nothing created in AWS.
     let r = alice
-        .call("create_environment", &[("name", "my env"), ("region", "us-east-1"), ("max_vcpus", "0"), ("service_role", "")])
+        .call(
+            "create_environment",
+            &[
+                ("name", "my env"),
+                ("region", "us-east-1"),
+                ("max_vcpus", "0"),
+                ("service_role", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let e = r.error();
@@ -138,20 +187,50 @@ async fn accounts_validation_and_isolation() {
         e.problem_for("name").as_deref(),
         Some("The name may contain only letters, digits, '-' and '_' (no spaces)")
     );
-    assert_eq!(e.problem_for("max_vcpus").as_deref(), Some("Max vCPUs must be at least 1"));
+    assert_eq!(
+        e.problem_for("max_vcpus").as_deref(),
+        Some("Max vCPUs must be at least 1")
+    );
     let r = alice
-        .call("create_environment", &[("name", ""), ("region", "us-east-1"), ("max_vcpus", "16"), ("service_role", "")])
+        .call(
+            "create_environment",
+            &[
+                ("name", ""),
+                ("region", "us-east-1"),
+                ("max_vcpus", "16"),
+                ("service_role", ""),
+            ],
+        )
         .await;
-    assert_eq!(r.error().problem_for("name").as_deref(), Some("The name is required"));
+    assert_eq!(
+        r.error().problem_for("name").as_deref(),
+        Some("The name is required")
+    );
     let r = alice
-        .call("create_environment", &[("name", "x".repeat(65).as_str()), ("region", "mars-1"), ("max_vcpus", "16"), ("service_role", "")])
+        .call(
+            "create_environment",
+            &[
+                ("name", "x".repeat(65).as_str()),
+                ("region", "mars-1"),
+                ("max_vcpus", "16"),
+                ("service_role", ""),
+            ],
+        )
         .await;
     assert_eq!(r.error().problems().len(), 2);
 
     // A good one opens its review page; nothing is created in AWS before apply.
     let role = console_role(&mut alice).await;
     let r = alice
-        .call("create_environment", &[("name", "infer"), ("region", "us-east-1"), ("max_vcpus", "16"), ("service_role", &role)])
+        .call(
+            "create_environment",
+            &[
+                ("name", "infer"),
+                ("region", "us-east-1"),
+                ("max_vcpus", "16"),
+                ("service_role", &role),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let location = r.location.expect("redirect to review");
@@ -165,7 +244,15 @@ async fn accounts_validation_and_isolation() {
 
     // A duplicate name is refused beside the name field.
     let r = alice
-        .call("create_environment", &[("name", "infer"), ("region", "us-east-1"), ("max_vcpus", "16"), ("service_role", "")])
+        .call(
+            "create_environment",
+            &[
+                ("name", "infer"),
+                ("region", "us-east-1"),
+                ("max_vcpus", "16"),
+                ("service_role", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -173,38 +260,111 @@ async fn accounts_validation_and_isolation() {
         Some("An environment named infer already exists in us-east-1")
     );
 
+    // A name AWS already has in the account (not made by the console) is refused too.
+    aws.ecs
+        .create_cluster()
+        .cluster_name("squatter")
+        .send()
+        .await
+        .unwrap();
+    let r = alice
+        .call(
+            "create_environment",
+            &[
+                ("name", "squatter"),
+                ("region", "us-east-1"),
+                ("max_vcpus", "16"),
+                ("service_role", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.error().problem_for("name").as_deref(),
+        Some("An ECS cluster named squatter already exists in us-east-1; choose another name")
+    );
+
     // The review page is server-rendered with the plan.
     let page = alice.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("infer-ce") && page.body.contains("infer-queue"), "{}", page.body);
+    assert!(
+        page.body.contains("infer-ce") && page.body.contains("infer-queue"),
+        "{}",
+        page.body
+    );
 
     // Bob can neither see nor act on Alice's environment.
-    assert_eq!(bob.call("get_environment", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(bob.call("review_environment", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(bob.call("destroy_environment", &[("id", &id), ("confirm", "infer")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.call("get_environment", &[("id", &id)]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.call("review_environment", &[("id", &id)]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.call("destroy_environment", &[("id", &id), ("confirm", "infer")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let r = bob.call("list_environments", &[]).await;
     assert_eq!(r.body, "[]");
     let r = alice.call("list_environments", &[]).await;
     assert!(r.body.contains(&id));
 
     // Apply refuses a plan other than the one reviewed.
-    let r = alice.call("apply_environment", &[("id", &id), ("fingerprint", "0000")]).await;
+    let r = alice
+        .call("apply_environment", &[("id", &id), ("fingerprint", "0000")])
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(aws.cluster_names().await, Vec::<String>::new());
+    assert_eq!(aws.cluster_names().await, vec!["squatter"]);
 
     // Wrong password: one message, on the password field.
-    let mut again = Client { router: console.router.clone(), cookie: None };
-    let r = again.call("sign_in", &[("username", "alice"), ("password", "wrong password")]).await;
-    assert_eq!(r.error().problem_for("password").as_deref(), Some("Wrong username or password"));
-    let r = again.call("sign_in", &[("username", "nobody"), ("password", "wrong password")]).await;
-    assert_eq!(r.error().problem_for("password").as_deref(), Some("Wrong username or password"));
-    let r = again.call("sign_in", &[("username", "alice"), ("password", "correct horse battery")]).await;
+    let mut again = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    let r = again
+        .call(
+            "sign_in",
+            &[("username", "alice"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(
+        r.error().problem_for("password").as_deref(),
+        Some("Wrong username or password")
+    );
+    let r = again
+        .call(
+            "sign_in",
+            &[("username", "nobody"), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(
+        r.error().problem_for("password").as_deref(),
+        Some("Wrong username or password")
+    );
+    let r = again
+        .call(
+            "sign_in",
+            &[("username", "alice"), ("password", "correct horse battery")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(again.call("list_environments", &[]).await.body.contains(&id));
+    assert!(
+        again
+            .call("list_environments", &[])
+            .await
+            .body
+            .contains(&id)
+    );
 
     // Sign-out ends the session.
     alice.call("sign_out", &[]).await;
-    assert_eq!(alice.call("list_environments", &[]).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        alice.call("list_environments", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// The sandbox's Batch service role, as the new-environment form offers it.

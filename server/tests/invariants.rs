@@ -33,7 +33,16 @@ fn offenders(dir: &str, forbidden: &[&str]) -> Vec<String> {
 fn the_domain_does_no_io_and_names_no_framework() {
     let found = offenders(
         "app/src/domain",
-        &["aws_sdk", "aws_config", "tokio", "std::fs", "std::net", "sqlx", "leptos", "reqwest"],
+        &[
+            "aws_sdk",
+            "aws_config",
+            "tokio",
+            "std::fs",
+            "std::net",
+            "sqlx",
+            "leptos",
+            "reqwest",
+        ],
     );
     assert!(found.is_empty(), "{found:#?}");
 }

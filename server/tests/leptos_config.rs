@@ -16,9 +16,15 @@ fn leptos_toml_matches_cargo_metadata() {
 
     assert_eq!(runtime["output-name"], build["name"], "output-name vs name");
     for key in ["site-root", "site-pkg-dir", "site-addr", "reload-port"] {
-        assert_eq!(runtime[key], build[key], "{key} differs between Leptos.toml and Cargo.toml");
+        assert_eq!(
+            runtime[key], build[key],
+            "{key} differs between Leptos.toml and Cargo.toml"
+        );
     }
     // And the server can load it.
     let conf = leptos::prelude::get_configuration(Some(&format!("{root}/Leptos.toml"))).unwrap();
-    assert_eq!(&*conf.leptos_options.output_name, build["name"].as_str().unwrap());
+    assert_eq!(
+        &*conf.leptos_options.output_name,
+        build["name"].as_str().unwrap()
+    );
 }

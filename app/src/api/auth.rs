@@ -21,7 +21,11 @@ pub fn validate_credentials(username: &str, password: &str) -> Vec<Problem> {
     };
     let len = username.chars().count();
     if !(3..=32).contains(&len) {
-        out.push(problem("username", "console.username-length", "The username must be 3 to 32 characters"));
+        out.push(problem(
+            "username",
+            "console.username-length",
+            "The username must be 3 to 32 characters",
+        ));
     } else if !username
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
@@ -34,9 +38,17 @@ pub fn validate_credentials(username: &str, password: &str) -> Vec<Problem> {
     }
     let plen = password.chars().count();
     if plen < PASSWORD_MIN {
-        out.push(problem("password", "console.password-length", "The password must be at least 10 characters"));
+        out.push(problem(
+            "password",
+            "console.password-length",
+            "The password must be at least 10 characters",
+        ));
     } else if plen > PASSWORD_MAX {
-        out.push(problem("password", "console.password-length", "The password must be at most 256 characters"));
+        out.push(problem(
+            "password",
+            "console.password-length",
+            "The password must be at most 256 characters",
+        ));
     }
     out
 }
@@ -91,7 +103,11 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
         let username = username.trim().to_owned();
         let user = services()?.store.find_user(&username).await?;
         let refused = || {
-            AppError::invalid("password", "console.credentials", "Wrong username or password")
+            AppError::invalid(
+                "password",
+                "console.credentials",
+                "Wrong username or password",
+            )
         };
         let Some(user) = user else {
             // Hash anyway, so the response time does not tell unknown users apart.
@@ -126,8 +142,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
     use argon2::Argon2;
+    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
     use crate::api::error::AppError;
     use crate::api::ssr::{CurrentUser, USER_KEY, internal, session};
@@ -181,7 +197,10 @@ mod tests {
     #[test]
     fn credential_rules() {
         let fields = |u: &str, p: &str| -> Vec<String> {
-            validate_credentials(u, p).into_iter().map(|p| p.field).collect()
+            validate_credentials(u, p)
+                .into_iter()
+                .map(|p| p.field)
+                .collect()
         };
         assert!(fields("alice", "correct horse").is_empty());
         assert_eq!(fields("al", "correct horse"), ["username"]);

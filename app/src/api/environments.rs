@@ -44,7 +44,9 @@ pub async fn create_environment(
     service_role: String,
 ) -> Result<(), AppError> {
     use super::ssr::{require_user, respond, services};
-    use crate::domain::{EnvironmentSpec, NewEnvironment, ResourceKind, validate, validate_new_environment};
+    use crate::domain::{
+        EnvironmentSpec, NewEnvironment, ResourceKind, validate, validate_new_environment,
+    };
     use crate::engine::StoreError;
     respond(async {
         let user = require_user().await?;
@@ -70,7 +72,10 @@ pub async fn create_environment(
                 AppError::invalid(
                     "region",
                     "console.default-vpc",
-                    format!("{} has no default VPC; this console needs one for now", form.region),
+                    format!(
+                        "{} has no default VPC; this console needs one for now",
+                        form.region
+                    ),
                 )
             })?;
         let role = (!form.service_role.is_empty()).then(|| form.service_role.clone());
@@ -78,6 +83,24 @@ pub async fn create_environment(
         let problems = validate(&spec);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
+        }
+        let taken = || {
+            AppError::invalid(
+                "name",
+                "console.name-unique",
+                format!(
+                    "An environment named {} already exists in {}",
+                    spec.name, spec.region
+                ),
+            )
+        };
+        if services
+            .store
+            .environment_named(&spec.region, &spec.name)
+            .await?
+            .is_some()
+        {
+            return Err(taken());
         }
         // AWS names are unique per account and region: refuse names AWS already has.
         for kind in ResourceKind::ALL {
@@ -96,8 +119,8 @@ pub async fn create_environment(
                     "name",
                     "aws.name-unique",
                     format!(
-                        "A {} named {name} already exists in {}; choose another name",
-                        kind.label(),
+                        "{} named {name} already exists in {}; choose another name",
+                        kind.with_article(),
                         spec.region
                     ),
                 ));
@@ -105,13 +128,8 @@ pub async fn create_environment(
         }
         let id = match services.store.insert_environment(&user.id, &spec).await {
             Ok(id) => id,
-            Err(StoreError::Conflict(_)) => {
-                return Err(AppError::invalid(
-                    "name",
-                    "console.name-unique",
-                    format!("An environment named {} already exists in {}", spec.name, spec.region),
-                ));
-            }
+            // Another request took the name since the check above.
+            Err(StoreError::Conflict(_)) => return Err(taken()),
             Err(e) => return Err(e.into()),
         };
         leptos_axum::redirect(&format!("/environments/{id}/review"));
@@ -222,7 +240,11 @@ async fn spawn_run(
     username: &str,
 ) -> Result<(), AppError> {
     let run_id = crate::engine::start_run(&*services.store, &env, kind, username).await?;
-    let (cloud, store, wait) = (services.cloud.clone(), services.store.clone(), services.wait);
+    let (cloud, store, wait) = (
+        services.cloud.clone(),
+        services.store.clone(),
+        services.wait,
+    );
     tokio::spawn(async move {
         // The outcome is recorded on the run by `execute`; nothing else to do here.
         let _ = crate::engine::execute(&*cloud, &*store, &env, &run_id, kind, wait).await;

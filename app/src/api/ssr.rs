@@ -115,12 +115,11 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
-    if let (Err(e), false) = (&result, html_form_post) {
-        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = axum::http::StatusCode::from_u16(e.status()) {
-                options.set_status(status);
-            }
-        }
+    if let (Err(e), false) = (&result, html_form_post)
+        && let Some(options) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = axum::http::StatusCode::from_u16(e.status())
+    {
+        options.set_status(status);
     }
     result
 }

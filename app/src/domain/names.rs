@@ -75,7 +75,9 @@ pub fn check_role_arn(arn: &str) -> Result<(), String> {
         return Err("must start with arn:aws: (or arn:aws-cn:, arn:aws-us-gov:)".into());
     }
     if *service != "iam" {
-        return Err(format!("must be an IAM ARN (service 'iam', found '{service}')"));
+        return Err(format!(
+            "must be an IAM ARN (service 'iam', found '{service}')"
+        ));
     }
     if !region.is_empty() {
         return Err("IAM ARNs have no region: expected arn:aws:iam::<account id>:role/...".into());
@@ -107,7 +109,10 @@ mod tests {
     fn aws_names() {
         assert_eq!(check_aws_name("a-b_C9", 128), Ok(()));
         assert_eq!(check_aws_name("", 128), Err(NameError::Empty));
-        assert_eq!(check_aws_name(&"a".repeat(129), 128), Err(NameError::TooLong { max: 128 }));
+        assert_eq!(
+            check_aws_name(&"a".repeat(129), 128),
+            Err(NameError::TooLong { max: 128 })
+        );
         assert_eq!(check_aws_name(&"a".repeat(128), 128), Ok(()));
         assert_eq!(check_aws_name("my env", 128), Err(NameError::BadChar(' ')));
         assert_eq!(check_aws_name("café", 128), Err(NameError::BadChar('é')));
@@ -118,14 +123,23 @@ mod tests {
         assert_eq!(check_environment_name("inference-1"), Ok(()));
         assert_eq!(check_environment_name("-lead"), Err(NameError::BadStart));
         assert_eq!(check_environment_name("_lead"), Err(NameError::BadStart));
-        assert_eq!(check_environment_name(&"a".repeat(65)), Err(NameError::TooLong { max: 64 }));
+        assert_eq!(
+            check_environment_name(&"a".repeat(65)),
+            Err(NameError::TooLong { max: 64 })
+        );
         assert_eq!(check_environment_name("bad!"), Err(NameError::BadChar('!')));
     }
 
     #[test]
     fn role_arns() {
-        assert_eq!(check_role_arn("arn:aws:iam::123456789012:role/BatchService"), Ok(()));
-        assert_eq!(check_role_arn("arn:aws:iam::123456789012:role/service-role/AWSBatch"), Ok(()));
+        assert_eq!(
+            check_role_arn("arn:aws:iam::123456789012:role/BatchService"),
+            Ok(())
+        );
+        assert_eq!(
+            check_role_arn("arn:aws:iam::123456789012:role/service-role/AWSBatch"),
+            Ok(())
+        );
         assert!(check_role_arn("arn:aws:iam::12345:role/x").is_err());
         assert!(check_role_arn("arn:aws:s3::123456789012:role/x").is_err());
         assert!(check_role_arn("arn:aws:iam:us-east-1:123456789012:role/x").is_err());

@@ -80,7 +80,12 @@ fn settings_of(spec: &EnvironmentSpec, kind: ResourceKind) -> Vec<(String, Strin
             s("clusterName", spec.cluster.name.clone()),
             s(
                 "containerInsights",
-                if spec.cluster.container_insights { "enabled" } else { "disabled" }.into(),
+                if spec.cluster.container_insights {
+                    "enabled"
+                } else {
+                    "disabled"
+                }
+                .into(),
             ),
         ],
         ResourceKind::ComputeEnvironment => {
@@ -91,7 +96,10 @@ fn settings_of(spec: &EnvironmentSpec, kind: ResourceKind) -> Vec<(String, Strin
                 s("computeResources.type", ce.compute_type.as_aws().into()),
                 s("computeResources.maxvCpus", ce.max_vcpus.to_string()),
                 s("computeResources.subnets", ce.subnets.join(", ")),
-                s("computeResources.securityGroupIds", ce.security_group_ids.join(", ")),
+                s(
+                    "computeResources.securityGroupIds",
+                    ce.security_group_ids.join(", "),
+                ),
                 s(
                     "serviceRole",
                     ce.service_role
@@ -103,8 +111,19 @@ fn settings_of(spec: &EnvironmentSpec, kind: ResourceKind) -> Vec<(String, Strin
         ResourceKind::JobQueue => vec![
             s("jobQueueName", spec.job_queue.name.clone()),
             s("priority", spec.job_queue.priority.to_string()),
-            s("state", if spec.job_queue.enabled { "ENABLED" } else { "DISABLED" }.into()),
-            s("computeEnvironmentOrder", format!("1: {}", spec.compute_environment.name)),
+            s(
+                "state",
+                if spec.job_queue.enabled {
+                    "ENABLED"
+                } else {
+                    "DISABLED"
+                }
+                .into(),
+            ),
+            s(
+                "computeEnvironmentOrder",
+                format!("1: {}", spec.compute_environment.name),
+            ),
         ],
     }
 }
@@ -232,7 +251,10 @@ mod tests {
 
     #[test]
     fn pending_resource_is_created_again_with_a_note() {
-        let p = plan(&spec(), &[rec(ResourceKind::Cluster, RecordStatus::Pending)]);
+        let p = plan(
+            &spec(),
+            &[rec(ResourceKind::Cluster, RecordStatus::Pending)],
+        );
         assert_eq!(p.steps[0].action, Action::Create);
         assert!(p.steps[0].note.as_deref().unwrap().contains("adopted"));
     }

@@ -39,6 +39,14 @@ impl ResourceKind {
         }
     }
 
+    /// The label with its indefinite article ("an ECS cluster").
+    pub fn with_article(self) -> String {
+        match self {
+            ResourceKind::Cluster => format!("An {}", self.label()),
+            _ => format!("A {}", self.label()),
+        }
+    }
+
     /// The stable key used in storage and URLs.
     pub fn key(self) -> &'static str {
         match self {

@@ -63,4 +63,3 @@ pub struct RunRecord {
     /// The error that stopped it.
     pub error: Option<String>,
 }
-

@@ -183,6 +183,10 @@ mod tests {
         assert!(json.contains("\"compute_type\":\"FARGATE\""));
         assert_eq!(EnvironmentSpec::from_json(&json).unwrap(), s);
         let newer = json.replace("\"schema_version\":1", "\"schema_version\":99");
-        assert!(EnvironmentSpec::from_json(&newer).unwrap_err().contains("99"));
+        assert!(
+            EnvironmentSpec::from_json(&newer)
+                .unwrap_err()
+                .contains("99")
+        );
     }
 }

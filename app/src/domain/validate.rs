@@ -46,10 +46,14 @@ pub fn validate_new_environment(form: &NewEnvironment) -> Vec<Problem> {
         out.push(p);
     }
     let role = form.service_role.trim();
-    if !role.is_empty() {
-        if let Err(msg) = check_role_arn(role) {
-            out.push(Problem::new("service_role", "aws.iam.role-arn", format!("The service role {msg}")));
-        }
+    if !role.is_empty()
+        && let Err(msg) = check_role_arn(role)
+    {
+        out.push(Problem::new(
+            "service_role",
+            "aws.iam.role-arn",
+            format!("The service role {msg}"),
+        ));
     }
     out
 }
@@ -62,14 +66,22 @@ pub fn parse_max_vcpus(text: &str) -> Result<u32, Problem> {
         return Err(Problem::new("max_vcpus", rule, "Max vCPUs is required"));
     }
     match text.parse::<u32>() {
-        Ok(0) => Err(Problem::new("max_vcpus", rule, "Max vCPUs must be at least 1")),
+        Ok(0) => Err(Problem::new(
+            "max_vcpus",
+            rule,
+            "Max vCPUs must be at least 1",
+        )),
         Ok(n) if n > MAX_VCPUS_LIMIT => Err(Problem::new(
             "max_vcpus",
             rule,
             format!("Max vCPUs must be at most {MAX_VCPUS_LIMIT}"),
         )),
         Ok(n) => Ok(n),
-        Err(_) => Err(Problem::new("max_vcpus", rule, "Max vCPUs must be a whole number")),
+        Err(_) => Err(Problem::new(
+            "max_vcpus",
+            rule,
+            "Max vCPUs must be a whole number",
+        )),
     }
 }
 
@@ -89,7 +101,11 @@ fn check_region(region: &str, field: &str, out: &mut Vec<Problem>) {
 pub fn validate(spec: &EnvironmentSpec) -> Vec<Problem> {
     let mut out = Vec::new();
     if let Err(e) = check_environment_name(&spec.name) {
-        out.push(Problem::new("name", "console.environment-name", names::describe("The name", &e)));
+        out.push(Problem::new(
+            "name",
+            "console.environment-name",
+            names::describe("The name", &e),
+        ));
     }
     check_region(&spec.region, "region", &mut out);
 
@@ -158,14 +174,14 @@ pub fn validate(spec: &EnvironmentSpec) -> Vec<Problem> {
             ));
         }
     }
-    if let Some(role) = &ce.service_role {
-        if let Err(msg) = check_role_arn(role) {
-            out.push(Problem::new(
-                "compute_environment.service_role",
-                "aws.iam.role-arn",
-                format!("The service role {msg}"),
-            ));
-        }
+    if let Some(role) = &ce.service_role
+        && let Err(msg) = check_role_arn(role)
+    {
+        out.push(Problem::new(
+            "compute_environment.service_role",
+            "aws.iam.role-arn",
+            format!("The service role {msg}"),
+        ));
     }
 
     // Batch CreateJobQueue: name up to 128; priority 0..=1000.
@@ -278,19 +294,40 @@ mod tests {
             (form("infer", "us-east-1", "1.5", ""), &["max_vcpus"]),
             (form("infer", "us-east-1", "10001", ""), &["max_vcpus"]),
             (form("infer", "us-east-1", "10000", ""), &[]),
-            (form("infer", "us-east-1", "16", "arn:aws:iam::123456789012:role/Batch"), &[]),
-            (form("infer", "us-east-1", "16", "not-an-arn"), &["service_role"]),
-            (form("", "", "", "x"), &["name", "region", "max_vcpus", "service_role"]),
+            (
+                form(
+                    "infer",
+                    "us-east-1",
+                    "16",
+                    "arn:aws:iam::123456789012:role/Batch",
+                ),
+                &[],
+            ),
+            (
+                form("infer", "us-east-1", "16", "not-an-arn"),
+                &["service_role"],
+            ),
+            (
+                form("", "", "", "x"),
+                &["name", "region", "max_vcpus", "service_role"],
+            ),
         ];
         for (f, expected) in cases {
-            assert_eq!(fields(&validate_new_environment(f)), *expected, "form {f:?}");
+            assert_eq!(
+                fields(&validate_new_environment(f)),
+                *expected,
+                "form {f:?}"
+            );
         }
     }
 
     #[test]
     fn messages_name_the_rule() {
         let p = validate_new_environment(&form("my env", "us-east-1", "16", ""));
-        assert_eq!(p[0].message, "The name may contain only letters, digits, '-' and '_' (no spaces)");
+        assert_eq!(
+            p[0].message,
+            "The name may contain only letters, digits, '-' and '_' (no spaces)"
+        );
         assert_eq!(p[0].rule, "console.environment-name");
     }
 

@@ -4,11 +4,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::error::{CloudError, StoreError};
-pub use crate::domain::{Observed, RunKind, RunRecord, RunState};
 use crate::domain::{
-    ClusterSpec, ComputeEnvironmentSpec, EnvironmentSpec, JobQueueSpec, Network,
-    RecordedResource, ResourceKind,
+    ClusterSpec, ComputeEnvironmentSpec, EnvironmentSpec, JobQueueSpec, Network, RecordedResource,
+    ResourceKind,
 };
+pub use crate::domain::{Observed, RunKind, RunRecord, RunState};
 
 /// Who the console acts as in AWS (sts:GetCallerIdentity).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +39,10 @@ pub enum DesiredResource<'a> {
 pub fn tags_for(environment_id: &str) -> Vec<(String, String)> {
     vec![
         ("console:environment-id".into(), environment_id.into()),
-        ("console:managed-by".into(), "batch-inference-console".into()),
+        (
+            "console:managed-by".into(),
+            "batch-inference-console".into(),
+        ),
     ]
 }
 
@@ -65,7 +68,8 @@ pub trait Cloud: Send + Sync {
         name: &str,
     ) -> Result<Option<Observed>, CloudError>;
     /// Sets a Batch queue or compute environment to DISABLED (no-op for clusters).
-    async fn disable(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
+    async fn disable(&self, region: &str, kind: ResourceKind, name: &str)
+    -> Result<(), CloudError>;
     /// Deletes a resource by name.
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
 }
@@ -109,8 +113,15 @@ pub trait Store: Send + Sync {
         owner_id: &str,
         spec: &EnvironmentSpec,
     ) -> Result<String, StoreError>;
+    /// The id of the environment named `name` in `region`, whoever owns it.
+    async fn environment_named(
+        &self,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError>;
     /// The environments `owner_id` owns, newest first.
-    async fn list_environments(&self, owner_id: &str) -> Result<Vec<EnvironmentRecord>, StoreError>;
+    async fn list_environments(&self, owner_id: &str)
+    -> Result<Vec<EnvironmentRecord>, StoreError>;
     /// One environment by id.
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError>;
 

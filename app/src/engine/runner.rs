@@ -4,7 +4,7 @@ use tracing::{info, warn};
 
 use super::error::{CloudError, EngineError};
 use super::ports::{Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, tags_for};
-use super::wait::{Poll, WaitPolicy, wait_for};
+use super::wait::{Poll, Target, WaitPolicy, wait_for};
 use crate::domain::{
     Action, EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, ResourceView,
     destroy_plan, plan,
@@ -83,8 +83,8 @@ pub async fn apply(
                 return Err(EngineError::Failed {
                     step: label,
                     message: format!(
-                        "a {} named {name} already exists in {region} ({}); it was not created by this environment",
-                        kind.label(),
+                        "{} named {name} already exists in {region} ({}); it was not created by this environment",
+                        kind.with_article(),
                         o.arn
                     ),
                 });
@@ -126,7 +126,11 @@ pub async fn apply(
             ResourceKind::Cluster => "status ACTIVE",
             _ => "status VALID",
         };
-        wait_for(cloud, region, kind, name, &label, waiting_for, policy, |o| ready(kind, o)).await?;
+        let target = Target { region, kind, name };
+        wait_for(cloud, target, &label, waiting_for, policy, |o| {
+            ready(kind, o)
+        })
+        .await?;
         info!(environment = %env.id, step = %label, "step done");
     }
     Ok(())
@@ -186,21 +190,40 @@ pub async fn destroy(
             store.forget_resource(&env.id, kind).await?;
             continue;
         };
+        let target = Target { region, kind, name };
         if kind != ResourceKind::Cluster && observed.state.as_deref() != Some("DISABLED") {
-            cloud.disable(region, kind, name).await.map_err(aws(&label))?;
-            wait_for(cloud, region, kind, name, &label, "state DISABLED", policy, |o| match o {
-                None => Poll::Ready,
-                Some(o) if o.state.as_deref() == Some("DISABLED") && o.status != "UPDATING" => {
-                    Poll::Ready
-                }
-                Some(_) => Poll::Pending,
-            })
+            cloud
+                .disable(region, kind, name)
+                .await
+                .map_err(aws(&label))?;
+            wait_for(
+                cloud,
+                target,
+                &label,
+                "state DISABLED",
+                policy,
+                |o| match o {
+                    None => Poll::Ready,
+                    Some(o) if o.state.as_deref() == Some("DISABLED") && o.status != "UPDATING" => {
+                        Poll::Ready
+                    }
+                    Some(_) => Poll::Pending,
+                },
+            )
             .await?;
         }
-        if cloud.read(region, kind, name).await.map_err(aws(&label))?.is_some() {
-            cloud.delete(region, kind, name).await.map_err(aws(&label))?;
+        if cloud
+            .read(region, kind, name)
+            .await
+            .map_err(aws(&label))?
+            .is_some()
+        {
+            cloud
+                .delete(region, kind, name)
+                .await
+                .map_err(aws(&label))?;
         }
-        wait_for(cloud, region, kind, name, &label, "deletion", policy, |o| match o {
+        wait_for(cloud, target, &label, "deletion", policy, |o| match o {
             None => Poll::Ready,
             Some(o) if matches!(o.status.as_str(), "DELETED" | "INACTIVE") => Poll::Ready,
             Some(_) => Poll::Pending,
@@ -244,7 +267,10 @@ pub async fn observe(
     let region = spec.region.as_str();
     let names = [
         (ResourceKind::Cluster, spec.cluster.name.as_str()),
-        (ResourceKind::ComputeEnvironment, spec.compute_environment.name.as_str()),
+        (
+            ResourceKind::ComputeEnvironment,
+            spec.compute_environment.name.as_str(),
+        ),
         (ResourceKind::JobQueue, spec.job_queue.name.as_str()),
     ];
     let (a, b, c) = tokio::join!(

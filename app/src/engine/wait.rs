@@ -38,12 +38,21 @@ pub(crate) enum Poll {
     Failed(String),
 }
 
+/// The resource being waited for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    /// Its region.
+    pub region: &'a str,
+    /// Its kind.
+    pub kind: ResourceKind,
+    /// Its name.
+    pub name: &'a str,
+}
+
 /// Polls `read` until `decide` says ready or failed, or the policy's timeout passes.
 pub(crate) async fn wait_for(
     cloud: &dyn Cloud,
-    region: &str,
-    kind: ResourceKind,
-    name: &str,
+    target: Target<'_>,
     step: &str,
     waiting_for: &str,
     policy: WaitPolicy,
@@ -53,7 +62,7 @@ pub(crate) async fn wait_for(
     let mut pause = policy.initial;
     loop {
         let observed = cloud
-            .read(region, kind, name)
+            .read(target.region, target.kind, target.name)
             .await
             .map_err(|source| EngineError::Aws {
                 step: step.to_owned(),

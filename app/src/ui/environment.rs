@@ -22,7 +22,10 @@ fn use_id() -> Signal<String> {
 pub fn EnvironmentPage() -> impl IntoView {
     let id = use_id();
     let tick = RwSignal::new(0_u32);
-    let page = Resource::new(move || (id.get(), tick.get()), |(id, _)| get_environment(id));
+    let page = Resource::new(
+        move || (id.get(), tick.get()),
+        |(id, _)| get_environment(id),
+    );
     Effect::new(move |_| {
         let running = page
             .get()
@@ -118,7 +121,9 @@ fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
         ("Security groups", ce.security_group_ids.join(", ")),
         (
             "Batch service role",
-            ce.service_role.clone().unwrap_or_else(|| "service-linked role".into()),
+            ce.service_role
+                .clone()
+                .unwrap_or_else(|| "service-linked role".into()),
         ),
         ("Job queue", spec.job_queue.name.clone()),
         ("Queue priority", spec.job_queue.priority.to_string()),

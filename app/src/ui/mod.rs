@@ -19,6 +19,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -44,7 +45,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <header::Header/>
             <main>
-                <Routes fallback=|| view! { <h1>"Page not found"</h1> }>
+                <Routes fallback=NotFound>
                     <Route path=path!("") view=environments::HomePage/>
                     <Route path=path!("/signup") view=auth::SignUpPage/>
                     <Route path=path!("/signin") view=auth::SignInPage/>
@@ -59,5 +60,18 @@ pub fn App() -> impl IntoView {
                 </span>
             </footer>
         </Router>
+    }
+}
+
+/// The page for unknown paths, answered with status 404.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <h1>"Page not found"</h1>
+        <p><a href="/">"Back to the environments"</a></p>
     }
 }

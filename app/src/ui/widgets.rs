@@ -59,7 +59,10 @@ pub fn run_badge(run: Option<RunRecord>) -> AnyView {
     let (class, text) = match run.state {
         RunState::Running => (
             "badge running",
-            format!("{kind} running: {}", run.current_step.clone().unwrap_or_default()),
+            format!(
+                "{kind} running: {}",
+                run.current_step.clone().unwrap_or_default()
+            ),
         ),
         RunState::Succeeded => ("badge ok", format!("{kind} succeeded")),
         RunState::Failed => ("badge failed", format!("{kind} failed")),

@@ -84,7 +84,10 @@ impl AwsCloud {
                 .role()
                 .map(|r| r.arn().to_owned())
                 .ok_or_else(|| malformed("iam:CreateRole", "role")),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_already_exists_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_entity_already_exists_exception()) =>
+            {
                 let out = iam
                     .get_role()
                     .role_name(SANDBOX_BATCH_ROLE)
@@ -146,7 +149,12 @@ impl Cloud for AwsCloud {
         let groups = ec2
             .describe_security_groups()
             .filters(by_vpc())
-            .filters(Filter::builder().name("group-name").values("default").build())
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .values("default")
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| cloud_error("ec2:DescribeSecurityGroups", e))?;
@@ -179,7 +187,11 @@ impl Cloud for AwsCloud {
         match resource {
             DesiredResource::Cluster(spec) => {
                 let op = "ecs:CreateCluster";
-                let insights = if spec.container_insights { "enabled" } else { "disabled" };
+                let insights = if spec.container_insights {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
                 let out = c
                     .ecs
                     .create_cluster()
@@ -237,7 +249,11 @@ impl Cloud for AwsCloud {
                     .create_job_queue()
                     .job_queue_name(&spec.name)
                     .priority(i32::try_from(spec.priority).unwrap_or(i32::MAX))
-                    .state(if spec.enabled { JqState::Enabled } else { JqState::Disabled })
+                    .state(if spec.enabled {
+                        JqState::Enabled
+                    } else {
+                        JqState::Disabled
+                    })
                     .compute_environment_order(order)
                     .set_tags(Some(map_tags(tags)))
                     .send()
@@ -294,7 +310,11 @@ impl Cloud for AwsCloud {
                     .filter(|ce| ce.status().map(|s| s.as_str()) != Some("DELETED"))
                     .map(|ce| Observed {
                         arn: ce.compute_environment_arn().unwrap_or_default().to_owned(),
-                        status: ce.status().map(|s| s.as_str()).unwrap_or("UNKNOWN").to_owned(),
+                        status: ce
+                            .status()
+                            .map(|s| s.as_str())
+                            .unwrap_or("UNKNOWN")
+                            .to_owned(),
                         state: ce.state().map(|s| s.as_str().to_owned()),
                         status_reason: ce.status_reason().map(str::to_owned),
                     }))
@@ -314,7 +334,11 @@ impl Cloud for AwsCloud {
                     .filter(|q| q.status().map(|s| s.as_str()) != Some("DELETED"))
                     .map(|q| Observed {
                         arn: q.job_queue_arn().unwrap_or_default().to_owned(),
-                        status: q.status().map(|s| s.as_str()).unwrap_or("UNKNOWN").to_owned(),
+                        status: q
+                            .status()
+                            .map(|s| s.as_str())
+                            .unwrap_or("UNKNOWN")
+                            .to_owned(),
                         state: q.state().map(|s| s.as_str().to_owned()),
                         status_reason: q.status_reason().map(str::to_owned),
                     }))
@@ -322,7 +346,12 @@ impl Cloud for AwsCloud {
         }
     }
 
-    async fn disable(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError> {
+    async fn disable(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        name: &str,
+    ) -> Result<(), CloudError> {
         let c = self.clients(region);
         match kind {
             ResourceKind::Cluster => Ok(()),

@@ -39,7 +39,9 @@ pub async fn sdk_config(endpoint: Option<&str>, region: Option<&str>) -> SdkConf
     if let Some(endpoint) = endpoint {
         loader = loader
             .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"));
+            .credentials_provider(Credentials::new(
+                "testing", "testing", None, None, "emulator",
+            ));
         if region.is_none() {
             loader = loader.region(Region::from_static("us-east-1"));
         }

@@ -14,7 +14,10 @@ pub fn moto_server() -> PathBuf {
     std::env::var_os("CONSOLE_MOTO_SERVER")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server"))
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../.venv/bin/moto_server"
+            ))
         })
 }
 
@@ -51,11 +54,24 @@ pub async fn aws(endpoint: &str) -> Aws {
 impl Aws {
     /// Names of the ECS clusters that are not INACTIVE.
     pub async fn cluster_names(&self) -> Vec<String> {
-        let arns = self.ecs.list_clusters().send().await.unwrap().cluster_arns().to_vec();
+        let arns = self
+            .ecs
+            .list_clusters()
+            .send()
+            .await
+            .unwrap()
+            .cluster_arns()
+            .to_vec();
         if arns.is_empty() {
             return vec![];
         }
-        let out = self.ecs.describe_clusters().set_clusters(Some(arns)).send().await.unwrap();
+        let out = self
+            .ecs
+            .describe_clusters()
+            .set_clusters(Some(arns))
+            .send()
+            .await
+            .unwrap();
         let mut names: Vec<String> = out
             .clusters()
             .iter()
@@ -70,7 +86,12 @@ impl Aws {
 
     /// Names of all compute environments.
     pub async fn compute_environment_names(&self) -> Vec<String> {
-        let out = self.batch.describe_compute_environments().send().await.unwrap();
+        let out = self
+            .batch
+            .describe_compute_environments()
+            .send()
+            .await
+            .unwrap();
         out.compute_environments()
             .iter()
             .filter_map(|c| c.compute_environment_name().map(str::to_owned))
@@ -80,6 +101,9 @@ impl Aws {
     /// Names of all job queues.
     pub async fn job_queue_names(&self) -> Vec<String> {
         let out = self.batch.describe_job_queues().send().await.unwrap();
-        out.job_queues().iter().filter_map(|q| q.job_queue_name().map(str::to_owned)).collect()
+        out.job_queues()
+            .iter()
+            .filter_map(|q| q.job_queue_name().map(str::to_owned))
+            .collect()
     }
 }
