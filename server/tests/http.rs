@@ -65,6 +65,17 @@ impl Client {
         self.send(req.body(Body::from(body)).unwrap()).await
     }
 
+    /// Submits the "new environment" form.
+    async fn create(&mut self, name: &str, region: &str, max_vcpus: &str, role: &str) -> Reply {
+        let form = [
+            ("name", name),
+            ("region", region),
+            ("max_vcpus", max_vcpus),
+            ("service_role", role),
+        ];
+        self.call("create_environment", &form).await
+    }
+
     async fn get(&mut self, path: &str) -> Reply {
         let mut req = Request::get(path).header(header::ACCEPT, "text/html");
         if let Some(c) = &self.cookie {
@@ -170,17 +181,7 @@ async fn accounts_validation_and_isolation() {
     assert_eq!(r.status, StatusCode::OK);
 
     // Bad input: every problem named by field, nothing created in AWS.
-    let r = alice
-        .call(
-            "create_environment",
-            &[
-                ("name", "my env"),
-                ("region", "us-east-1"),
-                ("max_vcpus", "0"),
-                ("service_role", ""),
-            ],
-        )
-        .await;
+    let r = alice.create("my env", "us-east-1", "0", "").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let e = r.error();
     assert_eq!(
@@ -191,17 +192,7 @@ async fn accounts_validation_and_isolation() {
         e.problem_for("max_vcpus").as_deref(),
         Some("Max vCPUs must be at least 1")
     );
-    let r = alice
-        .call(
-            "create_environment",
-            &[
-                ("name", ""),
-                ("region", "us-east-1"),
-                ("max_vcpus", "16"),
-                ("service_role", ""),
-            ],
-        )
-        .await;
+    let r = alice.create("", "us-east-1", "16", "").await;
     assert_eq!(
         r.error().problem_for("name").as_deref(),
         Some("The name is required")
@@ -221,17 +212,7 @@ async fn accounts_validation_and_isolation() {
 
     // A good one opens its review page; nothing is created in AWS before apply.
     let role = console_role(&mut alice).await;
-    let r = alice
-        .call(
-            "create_environment",
-            &[
-                ("name", "infer"),
-                ("region", "us-east-1"),
-                ("max_vcpus", "16"),
-                ("service_role", &role),
-            ],
-        )
-        .await;
+    let r = alice.create("infer", "us-east-1", "16", &role).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let location = r.location.expect("redirect to review");
     let id = location
@@ -243,17 +224,7 @@ async fn accounts_validation_and_isolation() {
     assert_eq!(aws.compute_environment_names().await, Vec::<String>::new());
 
     // A duplicate name is refused beside the name field.
-    let r = alice
-        .call(
-            "create_environment",
-            &[
-                ("name", "infer"),
-                ("region", "us-east-1"),
-                ("max_vcpus", "16"),
-                ("service_role", ""),
-            ],
-        )
-        .await;
+    let r = alice.create("infer", "us-east-1", "16", "").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         r.error().problem_for("name").as_deref(),
@@ -267,17 +238,7 @@ async fn accounts_validation_and_isolation() {
         .send()
         .await
         .unwrap();
-    let r = alice
-        .call(
-            "create_environment",
-            &[
-                ("name", "squatter"),
-                ("region", "us-east-1"),
-                ("max_vcpus", "16"),
-                ("service_role", ""),
-            ],
-        )
-        .await;
+    let r = alice.create("squatter", "us-east-1", "16", "").await;
     assert_eq!(
         r.error().problem_for("name").as_deref(),
         Some("An ECS cluster named squatter already exists in us-east-1; choose another name")

@@ -104,11 +104,7 @@ pub async fn create_environment(
         }
         // AWS names are unique per account and region: refuse names AWS already has.
         for kind in ResourceKind::ALL {
-            let name = match kind {
-                ResourceKind::Cluster => &spec.cluster.name,
-                ResourceKind::ComputeEnvironment => &spec.compute_environment.name,
-                ResourceKind::JobQueue => &spec.job_queue.name,
-            };
+            let name = spec.resource_name(kind);
             let found = services
                 .cloud
                 .read(&spec.region, kind, name)

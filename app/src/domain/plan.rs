@@ -128,14 +128,6 @@ fn settings_of(spec: &EnvironmentSpec, kind: ResourceKind) -> Vec<(String, Strin
     }
 }
 
-fn name_of(spec: &EnvironmentSpec, kind: ResourceKind) -> &str {
-    match kind {
-        ResourceKind::Cluster => &spec.cluster.name,
-        ResourceKind::ComputeEnvironment => &spec.compute_environment.name,
-        ResourceKind::JobQueue => &spec.job_queue.name,
-    }
-}
-
 /// Plans bringing AWS from what the journal `recorded` to `desired`.
 ///
 /// A resource recorded as created is unchanged (the first slice has no edits); one that
@@ -145,7 +137,7 @@ pub fn plan(desired: &EnvironmentSpec, recorded: &[RecordedResource]) -> Plan {
     let steps = ResourceKind::ALL
         .into_iter()
         .map(|kind| {
-            let name = name_of(desired, kind).to_owned();
+            let name = desired.resource_name(kind).to_owned();
             let existing = recorded.iter().find(|r| r.kind == kind);
             let (action, note) = match existing.map(|r| r.status) {
                 Some(RecordStatus::Created) => (Action::NoChange, None),

@@ -141,6 +141,15 @@ impl EnvironmentSpec {
         }
     }
 
+    /// The AWS name of the environment's resource of `kind`.
+    pub fn resource_name(&self, kind: super::ResourceKind) -> &str {
+        match kind {
+            super::ResourceKind::Cluster => &self.cluster.name,
+            super::ResourceKind::ComputeEnvironment => &self.compute_environment.name,
+            super::ResourceKind::JobQueue => &self.job_queue.name,
+        }
+    }
+
     /// Parses a stored spec (JSON), refusing a schema newer than this build knows.
     pub fn from_json(json: &str) -> Result<Self, String> {
         let spec: EnvironmentSpec =

@@ -265,14 +265,7 @@ pub async fn observe(
     let spec = &env.spec;
     let recorded = store.resources(&env.id).await?;
     let region = spec.region.as_str();
-    let names = [
-        (ResourceKind::Cluster, spec.cluster.name.as_str()),
-        (
-            ResourceKind::ComputeEnvironment,
-            spec.compute_environment.name.as_str(),
-        ),
-        (ResourceKind::JobQueue, spec.job_queue.name.as_str()),
-    ];
+    let names = ResourceKind::ALL.map(|kind| (kind, spec.resource_name(kind)));
     let (a, b, c) = tokio::join!(
         cloud.read(region, names[0].0, names[0].1),
         cloud.read(region, names[1].0, names[1].1),
