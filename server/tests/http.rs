@@ -19,6 +19,7 @@ struct Client {
 
 struct Reply {
     status: StatusCode,
+    set_cookie: Option<String>,
     location: Option<String>,
     body: String,
 }
@@ -32,8 +33,11 @@ impl Reply {
 impl Client {
     async fn send(&mut self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
-        if let Some(c) = res.headers().get(header::SET_COOKIE) {
-            let c = c.to_str().unwrap();
+        let set_cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .map(|c| c.to_str().unwrap().to_owned());
+        if let Some(c) = &set_cookie {
             self.cookie = Some(c.split(';').next().unwrap().to_owned());
         }
         let status = res.status();
@@ -44,6 +48,7 @@ impl Client {
         let body = res.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
+            set_cookie,
             location,
             body: String::from_utf8_lossy(&body).into_owned(),
         }
@@ -162,6 +167,11 @@ async fn accounts_validation_and_isolation() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let cookie = alice.cookie.clone().expect("session cookie");
     assert!(cookie.starts_with("console_session="));
+    let flags = r.set_cookie.unwrap();
+    assert!(
+        flags.contains("HttpOnly") && flags.contains("SameSite=Lax"),
+        "{flags}"
+    );
     let r = bob
         .call(
             "sign_up",

@@ -76,6 +76,7 @@ pub async fn connect(config: &Config) -> Result<AwsSetup, EmulatorError> {
             None
         }
     };
+    let sandbox = real.is_none();
     let sdk = match real {
         Some(sdk) => sdk,
         None => {
@@ -92,7 +93,6 @@ pub async fn connect(config: &Config) -> Result<AwsSetup, EmulatorError> {
             sdk_config(Some(&endpoint), config.default_region.as_deref()).await
         }
     };
-    let sandbox = sdk.endpoint_url().is_some();
     let default_region = sdk
         .region()
         .map(|r| r.to_string())
@@ -119,7 +119,11 @@ pub async fn connect(config: &Config) -> Result<AwsSetup, EmulatorError> {
     Ok(AwsSetup {
         info: AwsInfo {
             sandbox,
-            endpoint: sdk.endpoint_url().map(str::to_owned),
+            endpoint: if sandbox {
+                sdk.endpoint_url().map(str::to_owned)
+            } else {
+                None
+            },
             account,
             principal,
             identity_error,
