@@ -10,7 +10,7 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,server=info,app=info")),
+                .unwrap_or_else(|_| EnvFilter::new("info,aws_config=error")),
         )
         .init();
     let config = Config::parse();
