@@ -18,6 +18,14 @@ struct Fixture {
 }
 
 async fn fixture(name: &str, service_role: Option<String>) -> Fixture {
+    fixture_with(name, service_role, |_, _| {}).await
+}
+
+async fn fixture_with(
+    name: &str,
+    service_role: Option<String>,
+    edit: impl FnOnce(&mut EnvironmentSpec, &str),
+) -> Fixture {
     let moto = common::moto().await;
     let dir = tempfile::tempdir().unwrap();
     let store = SqlStore::connect(&format!("sqlite://{}/t.db", dir.path().display()))
@@ -33,7 +41,8 @@ async fn fixture(name: &str, service_role: Option<String>) -> Fixture {
         .await
         .unwrap()
         .expect("moto has a default VPC");
-    let spec = EnvironmentSpec::minimal(name, "us-east-1", 16, Some(role), network);
+    let mut spec = EnvironmentSpec::minimal(name, "us-east-1", 16, Some(role), network);
+    edit(&mut spec, &moto.endpoint);
     assert_eq!(app::domain::validate(&spec), vec![]);
     let owner = store.create_user("alice", "x").await.unwrap();
     let id = store.insert_environment(&owner, &spec).await.unwrap();
@@ -237,4 +246,89 @@ async fn a_second_run_is_refused_while_one_is_in_progress() {
         err.starts_with("apply in progress by alice since "),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_spot_compute_environment_is_created_with_its_settings() {
+    use app::domain::spec::{AllocationStrategy, ComputeType, ImageType};
+    let f = fixture_with("spot", None, |spec, _| {
+        let ce = &mut spec.compute_environment;
+        ce.compute_type = ComputeType::Spot;
+        ce.allocation_strategy = Some(AllocationStrategy::SpotPriceCapacityOptimized);
+        ce.max_vcpus = 64;
+        ce.instance_types = vec!["c5.large".into(), "m5.large".into()];
+        ce.image_type = Some(ImageType::EcsAl2023);
+        ce.bid_percentage = Some(80);
+        ce.instance_role =
+            Some("arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into());
+        spec.tags.insert("team".into(), "vision".into());
+    })
+    .await;
+    // The instance profile exists in the account (moto checks, as AWS does).
+    let config = sdk_config(Some(&f._moto.endpoint), Some("us-east-1")).await;
+    aws_sdk_iam::Client::new(&config)
+        .create_instance_profile()
+        .instance_profile_name("ecsInstanceRole")
+        .send()
+        .await
+        .unwrap();
+
+    run(&f, RunKind::Apply).await.unwrap();
+
+    let out = f
+        .aws
+        .batch
+        .describe_compute_environments()
+        .compute_environments("spot-ce")
+        .send()
+        .await
+        .unwrap();
+    let ce = &out.compute_environments()[0];
+    let cr = ce.compute_resources().unwrap();
+    assert_eq!(cr.r#type().unwrap().as_str(), "SPOT");
+    assert_eq!(
+        cr.allocation_strategy().unwrap().as_str(),
+        "SPOT_PRICE_CAPACITY_OPTIMIZED"
+    );
+    assert_eq!(cr.instance_types(), ["c5.large", "m5.large"]);
+    assert_eq!(cr.maxv_cpus(), Some(64));
+    assert_eq!(cr.bid_percentage(), Some(80));
+    assert_eq!(
+        cr.instance_role(),
+        Some("arn:aws:iam::123456789012:instance-profile/ecsInstanceRole")
+    );
+    assert_eq!(cr.ec2_configuration()[0].image_type(), Some("ECS_AL2023"));
+    assert_eq!(
+        ce.tags().unwrap().get("team").map(String::as_str),
+        Some("vision")
+    );
+    assert_eq!(
+        ce.tags().unwrap().get("console:environment-id"),
+        Some(&f.env.id)
+    );
+}
+
+#[tokio::test]
+async fn sections_the_engine_cannot_create_yet_are_refused_before_any_aws_call() {
+    let f = fixture_with("later", None, |spec, _| {
+        let roles = app::domain::spec::presets::PresetRoles {
+            instance_profile: "ecsInstanceRole".into(),
+            execution_role: "arn:aws:iam::123456789012:role/exec".into(),
+            job_role: "arn:aws:iam::123456789012:role/job".into(),
+        };
+        let preset = app::domain::spec::presets::Preset::CpuFargate.spec(
+            "later",
+            "us-east-1",
+            spec.network.clone(),
+            &roles,
+        );
+        spec.job_definition = preset.job_definition;
+    })
+    .await;
+    let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "plan: this console cannot create the Batch job definition yet; remove them from the spec to apply the rest"
+    );
+    assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
 }

@@ -48,7 +48,7 @@ pub struct EnvironmentSummary {
 }
 
 /// Everything the environment page shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPage {
     /// Id.
     pub id: String,
@@ -63,7 +63,7 @@ pub struct EnvironmentPage {
 }
 
 /// The review page: the spec and the plan that apply will execute.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Review {
     /// Environment id.
     pub id: String,

@@ -18,4 +18,4 @@ pub use spec::{
     ClusterSpec, ComputeEnvironmentSpec, ComputeType, EnvironmentSpec, JobQueueSpec, Network,
     NewEnvironment, SCHEMA_VERSION,
 };
-pub use validate::{Problem, validate, validate_new_environment};
+pub use validate::{Problem, validate, validate_new_environment, warnings};

@@ -58,9 +58,34 @@ pub async fn apply(
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
     let spec = &env.spec;
+    let unsupported: Vec<&str> = [
+        (
+            spec.capacity.is_some(),
+            "the EC2 capacity (Auto Scaling group and capacity provider)",
+        ),
+        (spec.task_definition.is_some(), "the ECS task definition"),
+        (spec.job_definition.is_some(), "the Batch job definition"),
+    ]
+    .into_iter()
+    .filter_map(|(present, what)| present.then_some(what))
+    .collect();
+    if !unsupported.is_empty() {
+        return Err(EngineError::Failed {
+            step: "plan".into(),
+            message: format!(
+                "this console cannot create {} yet; remove them from the spec to apply the rest",
+                unsupported.join(", ")
+            ),
+        });
+    }
     let region = spec.region.as_str();
     let recorded = store.resources(&env.id).await?;
-    let tags = tags_for(&env.id);
+    let tags: Vec<(String, String)> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(tags_for(&env.id))
+        .collect();
     for step in plan(spec, &recorded).steps {
         if step.action != Action::Create {
             continue;

@@ -8,7 +8,9 @@ use app::engine::{CallerIdentity, Cloud, CloudError, DesiredResource, Observed};
 use async_trait::async_trait;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_batch::types::{
-    CeState, CeType, ComputeEnvironmentOrder, ComputeResource, CrType, JqState,
+    CeState, CeType, ComputeEnvironmentOrder, ComputeResource, CrAllocationStrategy, CrType,
+    Ec2Configuration, JobStateTimeLimitAction, JobStateTimeLimitActionsAction,
+    JobStateTimeLimitActionsState, JqState,
 };
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName, Tag};
@@ -107,6 +109,39 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
+}
+
+fn to_i32(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The `computeResources` of a compute environment; the EC2-only fields are sent only
+/// for EC2 and SPOT (validation refuses them on Fargate).
+fn compute_resources(spec: &app::domain::ComputeEnvironmentSpec) -> ComputeResource {
+    let builder = ComputeResource::builder()
+        .r#type(CrType::from(spec.compute_type.as_aws()))
+        .maxv_cpus(to_i32(spec.max_vcpus))
+        .set_subnets(Some(spec.subnets.clone()))
+        .set_security_group_ids(Some(spec.security_group_ids.clone()));
+    if spec.compute_type.is_fargate() {
+        return builder.build();
+    }
+    builder
+        .minv_cpus(to_i32(spec.min_vcpus))
+        .set_desiredv_cpus(spec.desired_vcpus.map(to_i32))
+        .set_instance_types(Some(spec.instance_types.clone()))
+        .set_allocation_strategy(
+            spec.allocation_strategy
+                .map(|a| CrAllocationStrategy::from(a.as_aws())),
+        )
+        .set_instance_role(spec.instance_role.clone())
+        .set_bid_percentage(spec.bid_percentage.map(to_i32))
+        .set_spot_iam_fleet_role(spec.spot_iam_fleet_role.clone())
+        .set_ec2_configuration(
+            spec.image_type
+                .map(|i| vec![Ec2Configuration::builder().image_type(i.as_aws()).build()]),
+        )
+        .build()
 }
 
 fn map_tags(tags: &[(String, String)]) -> HashMap<String, String> {
@@ -213,18 +248,17 @@ impl Cloud for AwsCloud {
             }
             DesiredResource::ComputeEnvironment(spec) => {
                 let op = "batch:CreateComputeEnvironment";
-                let resources = ComputeResource::builder()
-                    .r#type(CrType::from(spec.compute_type.as_aws()))
-                    .maxv_cpus(i32::try_from(spec.max_vcpus).unwrap_or(i32::MAX))
-                    .set_subnets(Some(spec.subnets.clone()))
-                    .set_security_group_ids(Some(spec.security_group_ids.clone()))
-                    .build();
+                let resources = compute_resources(spec);
                 let out = c
                     .batch
                     .create_compute_environment()
                     .compute_environment_name(&spec.name)
                     .r#type(CeType::Managed)
-                    .state(CeState::Enabled)
+                    .state(if spec.enabled {
+                        CeState::Enabled
+                    } else {
+                        CeState::Disabled
+                    })
                     .compute_resources(resources)
                     .set_service_role(spec.service_role.clone())
                     .set_tags(Some(map_tags(tags)))
@@ -240,10 +274,28 @@ impl Cloud for AwsCloud {
                 compute_environment_arn,
             } => {
                 let op = "batch:CreateJobQueue";
-                let order = ComputeEnvironmentOrder::builder()
-                    .order(1)
-                    .compute_environment(compute_environment_arn)
-                    .build();
+                let order: Vec<ComputeEnvironmentOrder> = std::iter::once(compute_environment_arn)
+                    .chain(spec.extra_compute_environments.iter().cloned())
+                    .zip(1..)
+                    .map(|(arn, order)| {
+                        ComputeEnvironmentOrder::builder()
+                            .order(order)
+                            .compute_environment(arn)
+                            .build()
+                    })
+                    .collect();
+                let limits: Vec<JobStateTimeLimitAction> = spec
+                    .job_state_time_limit_actions
+                    .iter()
+                    .map(|a| {
+                        JobStateTimeLimitAction::builder()
+                            .reason(&a.reason)
+                            .state(JobStateTimeLimitActionsState::Runnable)
+                            .max_time_seconds(i32::try_from(a.max_time_seconds).unwrap_or(i32::MAX))
+                            .action(JobStateTimeLimitActionsAction::Cancel)
+                            .build()
+                    })
+                    .collect();
                 let out = c
                     .batch
                     .create_job_queue()
@@ -254,7 +306,8 @@ impl Cloud for AwsCloud {
                     } else {
                         JqState::Disabled
                     })
-                    .compute_environment_order(order)
+                    .set_compute_environment_order(Some(order))
+                    .set_job_state_time_limit_actions((!limits.is_empty()).then_some(limits))
                     .set_tags(Some(map_tags(tags)))
                     .send()
                     .await

@@ -1,0 +1,120 @@
+//! Validation: every problem of a spec at once, each with its field path and the AWS (or
+//! console) rule it breaks. The same code runs in the browser and on the server.
+
+mod aws_ids;
+#[cfg(test)]
+mod cases;
+mod compute;
+mod definitions;
+mod fargate;
+mod form;
+mod instance_types;
+
+use serde::{Deserialize, Serialize};
+
+pub use aws_ids::{is_ec2_id, is_instance_profile, is_role_arn};
+pub use fargate::{FARGATE_TASK_SIZES, fargate_memory_allowed};
+pub use form::{MAX_VCPUS_LIMIT, parse_max_vcpus, validate_new_environment};
+pub use instance_types::{is_gpu_instance_type, is_instance_type};
+
+use super::spec::EnvironmentSpec;
+
+/// One broken rule, located by its field path (e.g. `compute_environment.max_vcpus`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Dotted path of the field, as named in forms and the spec.
+    pub field: String,
+    /// A stable identifier of the rule (for tests, docs and the API).
+    pub rule: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `field` breaking `rule`.
+    pub fn new(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        Problem {
+            field: field.to_owned(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects problems as the checks run.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl Report {
+    pub(crate) fn add(&mut self, field: &str, rule: &str, message: impl Into<String>) {
+        self.problems.push(Problem::new(field, rule, message));
+    }
+
+    /// Adds a problem unless `ok`.
+    pub(crate) fn check(&mut self, ok: bool, field: &str, rule: &str, message: impl Into<String>) {
+        if !ok {
+            self.add(field, rule, message);
+        }
+    }
+}
+
+/// Checks a whole spec against AWS's rules; an empty result means it can be planned.
+pub fn validate(spec: &EnvironmentSpec) -> Vec<Problem> {
+    let mut r = Report::default();
+    compute::target_and_network(spec, &mut r);
+    compute::cluster(spec, &mut r);
+    compute::capacity(spec, &mut r);
+    compute::compute_environment(spec, &mut r);
+    compute::job_queue(spec, &mut r);
+    definitions::task_definition(spec, &mut r);
+    definitions::job_definition(spec, &mut r);
+    r.problems
+}
+
+/// Settings AWS accepts but that deserve a second look (cost, availability).
+pub fn warnings(spec: &EnvironmentSpec) -> Vec<Problem> {
+    let mut r = Report::default();
+    let ce = &spec.compute_environment;
+    r.check(
+        ce.max_vcpus <= 1024,
+        "compute_environment.max_vcpus",
+        "console.cost-max-vcpus",
+        format!(
+            "Max vCPUs {} can cost a lot at full scale; check the account's vCPU quota and budget",
+            ce.max_vcpus
+        ),
+    );
+    if let Some(c) = &spec.capacity {
+        let protected = match &c.auto_scaling_group {
+            super::spec::AutoScalingGroupSource::Existing {
+                protect_from_scale_in,
+                ..
+            } => *protect_from_scale_in,
+            super::spec::AutoScalingGroupSource::Create(g) => g.protect_from_scale_in,
+        };
+        r.check(
+            !c.provider.managed_termination_protection || protected,
+            "capacity.provider.managed_termination_protection",
+            "aws.ecs.managed-termination-protection-scale-in",
+            "Managed termination protection only works when the Auto Scaling group protects its instances from scale-in",
+        );
+        r.check(
+            c.provider.managed_scaling.target_capacity < 100 || !c.provider.managed_scaling.enabled,
+            "capacity.provider.managed_scaling.target_capacity",
+            "console.no-spare-capacity",
+            "Target capacity 100 keeps no spare instances: new tasks wait for instances to launch",
+        );
+    }
+    if ce.compute_type == super::spec::ComputeType::Spot
+        && ce.bid_percentage.is_some_and(|b| b < 50)
+    {
+        r.add(
+            "compute_environment.bid_percentage",
+            "console.low-bid",
+            "A bid under 50% of On-Demand often finds no Spot capacity",
+        );
+    }
+    r.problems
+}
