@@ -6,6 +6,7 @@ import {
   BatchClient,
   DescribeComputeEnvironmentsCommand,
   DescribeJobQueuesCommand,
+  UpdateJobQueueCommand,
 } from '@aws-sdk/client-batch';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -94,6 +95,15 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   expect(await arn('compute_environment')).toBe(ce.computeEnvironmentArn);
   expect(await arn('job_queue')).toBe(queue.jobQueueArn);
   expect(ce.computeResources?.type).toBe('FARGATE');
+  await expect(page.locator('#drift')).toHaveCount(0);
+
+  // A change made in AWS behind the console's back shows as drift.
+  await aws.batch.send(new UpdateJobQueueCommand({ jobQueue: `${name}-queue`, priority: 7 }));
+  await page.reload();
+  await hydrated(page);
+  const drifted = page.locator('#drift tr[data-kind=job_queue][data-field=priority] td');
+  await expect(drifted.nth(2)).toHaveText('1');
+  await expect(drifted.nth(3)).toHaveText('7');
   await page.screenshot({ path: 'artifacts/environment-applied.png', fullPage: true });
 
   // The same name again is refused beside the name field.

@@ -4,7 +4,8 @@
 use std::str::FromStr;
 
 use app::domain::{
-    EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, RunKind, RunRecord, RunState,
+    EnvironmentSpec, RecordStatus, RecordedResource, RecordedState, ResourceKind, RunKind,
+    RunRecord, RunState,
 };
 use app::engine::{EnvironmentRecord, Store, StoreError, UserRecord};
 use async_trait::async_trait;
@@ -86,6 +87,18 @@ impl SqlStore {
         .map_err(backend)?;
         Ok(done.rows_affected())
     }
+}
+
+async fn bump_serial(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    environment_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE environments SET journal_serial = journal_serial + 1 WHERE id = ?")
+        .bind(environment_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 fn environment_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EnvironmentRecord, StoreError> {
@@ -228,18 +241,26 @@ impl Store for SqlStore {
         row.as_ref().map(environment_from_row).transpose()
     }
 
-    async fn resources(&self, environment_id: &str) -> Result<Vec<RecordedResource>, StoreError> {
-        let rows =
-            sqlx::query("SELECT kind, name, arn, status FROM resources WHERE environment_id = ?")
+    async fn journal(&self, environment_id: &str) -> Result<RecordedState, StoreError> {
+        let serial: Option<i64> =
+            sqlx::query_scalar("SELECT journal_serial FROM environments WHERE id = ?")
                 .bind(environment_id)
-                .fetch_all(&self.pool)
+                .fetch_optional(&self.pool)
                 .await
                 .map_err(backend)?;
-        let mut out = rows
+        let rows = sqlx::query(
+            "SELECT kind, name, arn, status, settings_json FROM resources WHERE environment_id = ?",
+        )
+        .bind(environment_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut resources = rows
             .iter()
             .map(|r| {
                 let kind: String = r.get("kind");
                 let status: String = r.get("status");
+                let settings: String = r.get("settings_json");
                 Ok(RecordedResource {
                     kind: ResourceKind::from_key(&kind).ok_or_else(|| {
                         StoreError::Backend(format!("unknown resource kind {kind}"))
@@ -248,11 +269,16 @@ impl Store for SqlStore {
                     arn: r.get("arn"),
                     status: RecordStatus::from_key(&status)
                         .ok_or_else(|| StoreError::Backend(format!("unknown status {status}")))?,
+                    settings: serde_json::from_str(&settings)
+                        .map_err(|e| StoreError::Backend(format!("resource settings: {e}")))?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        out.sort_by_key(|r| r.kind);
-        Ok(out)
+        resources.sort_by_key(|r| r.kind);
+        Ok(RecordedState {
+            serial: u64::try_from(serial.unwrap_or_default()).unwrap_or_default(),
+            resources,
+        })
     }
 
     async fn record_resource(
@@ -260,23 +286,28 @@ impl Store for SqlStore {
         environment_id: &str,
         resource: &RecordedResource,
     ) -> Result<(), StoreError> {
+        let settings = serde_json::to_string(&resource.settings)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query(
-            "INSERT INTO resources (environment_id, kind, name, arn, status, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?) \
+            "INSERT INTO resources (environment_id, kind, name, arn, status, settings_json, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (environment_id, kind) DO UPDATE SET \
              name = excluded.name, arn = excluded.arn, status = excluded.status, \
-             updated_at = excluded.updated_at",
+             settings_json = excluded.settings_json, updated_at = excluded.updated_at",
         )
         .bind(environment_id)
         .bind(resource.kind.key())
         .bind(&resource.name)
         .bind(&resource.arn)
         .bind(resource.status.key())
+        .bind(settings)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        Ok(())
+        bump_serial(&mut tx, environment_id).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn forget_resource(
@@ -284,13 +315,15 @@ impl Store for SqlStore {
         environment_id: &str,
         kind: ResourceKind,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("DELETE FROM resources WHERE environment_id = ? AND kind = ?")
             .bind(environment_id)
             .bind(kind.key())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        bump_serial(&mut tx, environment_id).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn start_run(

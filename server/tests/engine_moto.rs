@@ -57,6 +57,16 @@ async fn fixture_with(
     }
 }
 
+/// What AWS reports for each of the environment's resources.
+async fn observed(f: &Fixture) -> Vec<(ResourceKind, app::domain::Observed)> {
+    app::engine::observe(&f.cloud, &f.store, &f.env)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|v| v.observed.map(|o| (v.kind, o)))
+        .collect()
+}
+
 async fn run(f: &Fixture, kind: RunKind) -> Result<(), app::engine::EngineError> {
     let run = start_run(&f.store, &f.env, kind, "alice").await.unwrap();
     execute(&f.cloud, &f.store, &f.env, &run, kind, common::fast_wait()).await
@@ -104,7 +114,7 @@ async fn apply_creates_tagged_resources_then_destroy_removes_them() {
     );
 
     // The journal holds the ARNs AWS reports, and the queue points at the compute environment.
-    let recorded = f.store.resources(&f.env.id).await.unwrap();
+    let recorded = f.store.journal(&f.env.id).await.unwrap().resources;
     assert!(recorded.iter().all(|r| r.status == RecordStatus::Created));
     let arn_of = |k| {
         recorded
@@ -128,8 +138,32 @@ async fn apply_creates_tagged_resources_then_destroy_removes_them() {
         Some(arn_of(ResourceKind::ComputeEnvironment).as_str())
     );
 
-    // Planning again after apply yields no changes.
-    assert!(!plan(&f.env.spec, &recorded).has_changes());
+    // Planning again after apply yields no changes, and AWS agrees with the journal.
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    let now = observed(&f).await;
+    let again = plan(&f.env.spec, &journal, &now);
+    assert!(!again.has_changes());
+    assert_eq!(again.drift, vec![]);
+
+    // A change made behind the console's back is reported as drift, field by field.
+    f.aws
+        .batch
+        .update_job_queue()
+        .job_queue("infer-queue")
+        .priority(7)
+        .send()
+        .await
+        .unwrap();
+    let drift = plan(&f.env.spec, &journal, &observed(&f).await).drift;
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    assert_eq!(
+        (
+            drift[0].field.as_str(),
+            drift[0].recorded.as_str(),
+            drift[0].observed.as_str()
+        ),
+        ("priority", "1", "7")
+    );
     let last = f.store.latest_run(&f.env.id).await.unwrap().unwrap();
     assert_eq!(last.state, app::domain::RunState::Succeeded);
 
@@ -140,7 +174,7 @@ async fn apply_creates_tagged_resources_then_destroy_removes_them() {
         Vec::<String>::new()
     );
     assert_eq!(f.aws.job_queue_names().await, Vec::<String>::new());
-    assert_eq!(f.store.resources(&f.env.id).await.unwrap(), vec![]);
+    assert_eq!(f.store.journal(&f.env.id).await.unwrap().resources, vec![]);
 }
 
 #[tokio::test]
@@ -165,6 +199,7 @@ async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
                 name: "resume-ce".into(),
                 arn: None,
                 status: RecordStatus::Pending,
+                settings: Default::default(),
             },
         )
         .await
@@ -173,7 +208,7 @@ async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
     run(&f, RunKind::Apply).await.unwrap();
 
     assert_eq!(f.aws.compute_environment_names().await, vec!["resume-ce"]);
-    let recorded = f.store.resources(&f.env.id).await.unwrap();
+    let recorded = f.store.journal(&f.env.id).await.unwrap().resources;
     let ce = recorded
         .iter()
         .find(|r| r.kind == ResourceKind::ComputeEnvironment)
@@ -222,7 +257,7 @@ async fn an_aws_error_stops_the_run_with_step_operation_and_code() {
     assert_eq!(last.error.as_deref(), Some(err.as_str()));
     // AWS answered with an error: nothing was created, so no pending entry remains; the
     // cluster (created before) stays journalled for destroy.
-    let recorded = f.store.resources(&f.env.id).await.unwrap();
+    let recorded = f.store.journal(&f.env.id).await.unwrap().resources;
     assert_eq!(
         recorded.iter().map(|r| r.kind).collect::<Vec<_>>(),
         vec![ResourceKind::Cluster]

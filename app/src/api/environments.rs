@@ -15,9 +15,10 @@ pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, AppError> {
         let services = services()?;
         let mut out = Vec::new();
         for env in services.store.list_environments(&user.id).await? {
-            let resources = services.store.resources(&env.id).await?;
+            let journal = services.store.journal(&env.id).await?;
             out.push(EnvironmentSummary {
-                resources: resources
+                resources: journal
+                    .resources
                     .iter()
                     .filter(|r| r.status == RecordStatus::Created)
                     .count(),
@@ -147,7 +148,14 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
                 Ok(r) => (r, None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
+        let observed: Vec<_> = resources
+            .iter()
+            .filter_map(|r| r.observed.clone().map(|o| (r.kind, o)))
+            .collect();
+        let journal = services.store.journal(&env.id).await?;
+        let drift = crate::domain::plan(&env.spec, &journal, &observed).drift;
         Ok(EnvironmentPage {
+            drift,
             run: services.store.latest_run(&env.id).await?,
             id: env.id,
             spec: env.spec,
@@ -166,8 +174,8 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
         let user = require_user().await?;
         let services = services()?;
         let env = owned_environment(&services, &user, &id).await?;
-        let recorded = services.store.resources(&env.id).await?;
-        let plan = crate::domain::plan(&env.spec, &recorded);
+        let recorded = services.store.journal(&env.id).await?;
+        let plan = crate::domain::plan(&env.spec, &recorded, &[]);
         Ok(Review {
             fingerprint: plan.fingerprint(),
             id: env.id,
@@ -191,8 +199,8 @@ pub async fn apply_environment(id: String, fingerprint: String) -> Result<(), Ap
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let recorded = services.store.resources(&env.id).await?;
-        if crate::domain::plan(&env.spec, &recorded).fingerprint() != fingerprint {
+        let recorded = services.store.journal(&env.id).await?;
+        if crate::domain::plan(&env.spec, &recorded, &[]).fingerprint() != fingerprint {
             return Err(AppError::Conflict(
                 "The environment changed since this plan was shown; review it again".into(),
             ));

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::plan::Drift;
 use crate::domain::{EnvironmentSpec, Plan, ResourceView, RunRecord};
 
 /// The AWS side of the console, for the header.
@@ -58,6 +59,8 @@ pub struct EnvironmentPage {
     pub resources: Vec<ResourceView>,
     /// Why AWS could not be read, if it could not.
     pub aws_error: Option<String>,
+    /// Where AWS differs from what the console applied.
+    pub drift: Vec<Drift>,
     /// The latest run.
     pub run: Option<RunRecord>,
 }

@@ -11,7 +11,7 @@ pub mod run;
 pub mod spec;
 pub mod validate;
 
-pub use plan::{Action, Plan, Step, destroy_plan, plan};
+pub use plan::{Action, FieldChange, Plan, RecordedState, Step, destroy_plan, plan};
 pub use resource::{Observed, RecordStatus, RecordedResource, ResourceKind, ResourceView};
 pub use run::{RunKind, RunRecord, RunState};
 pub use spec::{

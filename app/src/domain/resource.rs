@@ -1,5 +1,7 @@
 //! The resource graph of an environment and what the console has recorded about it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A kind of AWS resource an environment is made of.
@@ -102,6 +104,10 @@ pub struct RecordedResource {
     pub arn: Option<String>,
     /// Journal status.
     pub status: RecordStatus,
+    /// The settings applied, as `(AWS field, value)` (see [`super::plan::settings`]);
+    /// empty for resources applied before the console recorded them.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
 }
 
 /// A resource as AWS describes it now.
@@ -115,6 +121,9 @@ pub struct Observed {
     pub state: Option<String>,
     /// AWS's explanation of the status, when it gives one.
     pub status_reason: Option<String>,
+    /// Settings AWS reports, keyed like the recorded ones, for drift.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
 }
 
 /// One resource of an environment: what the journal says and what AWS says now.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{CloudError, StoreError};
 use crate::domain::{
     ClusterSpec, ComputeEnvironmentSpec, EnvironmentSpec, JobQueueSpec, Network, RecordedResource,
-    ResourceKind,
+    RecordedState, ResourceKind,
 };
 pub use crate::domain::{Observed, RunKind, RunRecord, RunState};
 
@@ -125,15 +125,15 @@ pub trait Store: Send + Sync {
     /// One environment by id.
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError>;
 
-    /// The journal of the environment's resources.
-    async fn resources(&self, environment_id: &str) -> Result<Vec<RecordedResource>, StoreError>;
-    /// Writes (inserts or replaces) one journal entry.
+    /// The journal of the environment's resources, with its serial.
+    async fn journal(&self, environment_id: &str) -> Result<RecordedState, StoreError>;
+    /// Writes (inserts or replaces) one journal entry and increases the serial.
     async fn record_resource(
         &self,
         environment_id: &str,
         resource: &RecordedResource,
     ) -> Result<(), StoreError>;
-    /// Removes a deleted resource from the journal.
+    /// Removes a deleted resource from the journal and increases the serial.
     async fn forget_resource(
         &self,
         environment_id: &str,

@@ -5,6 +5,7 @@ use tracing::{info, warn};
 use super::error::{CloudError, EngineError};
 use super::ports::{Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, tags_for};
 use super::wait::{Poll, Target, WaitPolicy, wait_for};
+use crate::domain::plan::settings_map;
 use crate::domain::{
     Action, EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, ResourceView,
     destroy_plan, plan,
@@ -79,16 +80,30 @@ pub async fn apply(
         });
     }
     let region = spec.region.as_str();
-    let recorded = store.resources(&env.id).await?;
+    let recorded = store.journal(&env.id).await?;
     let tags: Vec<(String, String)> = spec
         .tags
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .chain(tags_for(&env.id))
         .collect();
-    for step in plan(spec, &recorded).steps {
-        if step.action != Action::Create {
-            continue;
+    for step in plan(spec, &recorded, &[]).steps {
+        match step.action {
+            Action::Create => {}
+            Action::NoChange => continue,
+            Action::Update | Action::Replace | Action::Delete => {
+                return Err(EngineError::Failed {
+                    step: format!(
+                        "{} {} {}",
+                        step.action.label(),
+                        step.kind.label(),
+                        step.name
+                    ),
+                    message:
+                        "the engine cannot change applied resources yet; destroy and apply again"
+                            .into(),
+                });
+            }
         }
         let (kind, name) = (step.kind, step.name.as_str());
         let label = format!("create {} {name}", kind.label());
@@ -97,6 +112,7 @@ pub async fn apply(
 
         let existing = cloud.read(region, kind, name).await.map_err(aws(&label))?;
         let was_pending = recorded
+            .resources
             .iter()
             .any(|r| r.kind == kind && r.status == RecordStatus::Pending);
         let arn = match existing {
@@ -120,6 +136,7 @@ pub async fn apply(
                     name: name.to_owned(),
                     arn: None,
                     status: RecordStatus::Pending,
+                    settings: Default::default(),
                 };
                 store.record_resource(&env.id, &pending).await?;
                 let desired = desired(spec, kind, store, &env.id).await?;
@@ -144,6 +161,7 @@ pub async fn apply(
                     name: name.to_owned(),
                     arn: Some(arn),
                     status: RecordStatus::Created,
+                    settings: settings_map(spec, kind),
                 },
             )
             .await?;
@@ -175,8 +193,9 @@ async fn desired<'a>(
         }
         ResourceKind::JobQueue => {
             let compute_environment_arn = store
-                .resources(environment_id)
+                .journal(environment_id)
                 .await?
+                .resources
                 .into_iter()
                 .find(|r| r.kind == ResourceKind::ComputeEnvironment)
                 .and_then(|r| r.arn)
@@ -204,7 +223,7 @@ pub async fn destroy(
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
     let region = env.spec.region.as_str();
-    let recorded = store.resources(&env.id).await?;
+    let recorded = store.journal(&env.id).await?;
     for step in destroy_plan(&recorded).steps {
         let (kind, name) = (step.kind, step.name.as_str());
         let label = format!("delete {} {name}", kind.label());
@@ -288,7 +307,7 @@ pub async fn observe(
     env: &EnvironmentRecord,
 ) -> Result<Vec<ResourceView>, EngineError> {
     let spec = &env.spec;
-    let recorded = store.resources(&env.id).await?;
+    let recorded = store.journal(&env.id).await?.resources;
     let region = spec.region.as_str();
     let names = ResourceKind::ALL.map(|kind| (kind, spec.resource_name(kind)));
     let (a, b, c) = tokio::join!(

@@ -10,7 +10,8 @@ use crate::api::environments::{
     ApplyEnvironment, DestroyEnvironment, get_environment, review_environment,
 };
 use crate::api::types::EnvironmentPage as PageData;
-use crate::domain::{Action, EnvironmentSpec, RunState};
+use crate::domain::plan::ReplaceOrder;
+use crate::domain::{Action, EnvironmentSpec, RunState, Step};
 
 fn use_id() -> Signal<String> {
     let params = use_params_map();
@@ -94,6 +95,23 @@ fn page_view(
                 }).collect_view()}
             </tbody>
         </table>
+        {(!p.drift.is_empty()).then(|| view! {
+            <h2>"Drift"</h2>
+            <p class="notice">"AWS differs from what this console applied. Apply again to restore the spec, or change the spec to match."</p>
+            <table class="list" id="drift">
+                <thead><tr><th>"Resource"</th><th>"Field"</th><th>"Applied"</th><th>"In AWS now"</th></tr></thead>
+                <tbody>
+                    {p.drift.iter().map(|d| view! {
+                        <tr data-kind=d.kind.key() data-field=d.field.clone()>
+                            <td>{d.kind.label()}</td>
+                            <td><code>{d.field.clone()}</code></td>
+                            <td>{d.recorded.clone()}</td>
+                            <td>{d.observed.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
         <h2>"Settings"</h2>
         {spec_view(p.spec)}
         <h2>"Destroy"</h2>
@@ -135,6 +153,49 @@ fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
     }
 }
 
+fn step_view(s: &Step) -> impl IntoView + use<> {
+    let class = match s.action {
+        Action::Create => "step create",
+        Action::Update => "step update",
+        Action::Replace => "step replace",
+        Action::NoChange => "step same",
+        Action::Delete => "step delete",
+    };
+    let order = s.replace_order.map(|o| match o {
+        ReplaceOrder::CreateBeforeDelete => {
+            "the new one is created first, then the old one deleted"
+        }
+        ReplaceOrder::DeleteBeforeCreate => {
+            "the old one is deleted first (the new one takes its name)"
+        }
+    });
+    view! {
+        <li class=class data-kind=s.kind.key() data-action=s.action.label()>
+            <strong>{s.action.label()}</strong> " " {s.kind.label()} " " <code>{s.name.clone()}</code>
+            {s.note.clone().map(|n| view! { <p class="note">{n}</p> })}
+            {order.map(|o| view! { <p class="note">"Replacement: " {o}</p> })}
+            <dl class="settings">
+                {s.settings.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+            </dl>
+            {(!s.changes.is_empty()).then(|| view! {
+                <table class="changes">
+                    <thead><tr><th>"Field"</th><th>"Now"</th><th>"After"</th><th>"Why replaced"</th></tr></thead>
+                    <tbody>
+                        {s.changes.iter().map(|c| view! {
+                            <tr>
+                                <td><code>{c.field.clone()}</code></td>
+                                <td>{c.old.clone().unwrap_or_default()}</td>
+                                <td>{c.new.clone().unwrap_or_default()}</td>
+                                <td>{c.forces_replacement.clone().unwrap_or_default()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </li>
+    }
+}
+
 /// The review page: every step of the plan with the settings it sends, and Apply.
 #[component]
 pub fn ReviewPage() -> impl IntoView {
@@ -158,22 +219,7 @@ pub fn ReviewPage() -> impl IntoView {
                     </div>
                     <p>"Nothing is created in AWS until you apply this plan."</p>
                     <ol class="plan" id="plan">
-                        {r.plan.steps.iter().map(|s| {
-                            let class = match s.action {
-                                Action::Create => "step create",
-                                Action::NoChange => "step same",
-                                Action::Delete => "step delete",
-                            };
-                            view! {
-                                <li class=class data-kind=s.kind.key() data-action=s.action.label()>
-                                    <strong>{s.action.label()}</strong> " " {s.kind.label()} " " <code>{s.name.clone()}</code>
-                                    {s.note.clone().map(|n| view! { <p class="note">{n}</p> })}
-                                    <dl class="settings">
-                                        {s.settings.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
-                                    </dl>
-                                </li>
-                            }
-                        }).collect_view()}
+                        {r.plan.steps.iter().map(step_view).collect_view()}
                     </ol>
                     {if changes {
                         view! {

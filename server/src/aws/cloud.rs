@@ -144,6 +144,44 @@ fn compute_resources(spec: &app::domain::ComputeEnvironmentSpec) -> ComputeResou
         .build()
 }
 
+/// The settings of a described compute environment, keyed like the journal's (see
+/// `app::domain::plan::settings`). Only fields AWS reports back as they were sent;
+/// `desiredvCpus` moves with the load and is left out.
+fn compute_environment_settings(
+    ce: &aws_sdk_batch::types::ComputeEnvironmentDetail,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    if let Some(state) = ce.state() {
+        out.insert("state".to_owned(), state.as_str().to_owned());
+    }
+    if let Some(cr) = ce.compute_resources() {
+        if let Some(max) = cr.maxv_cpus() {
+            out.insert("computeResources.maxvCpus".to_owned(), max.to_string());
+        }
+        out.insert(
+            "computeResources.subnets".to_owned(),
+            cr.subnets().join(", "),
+        );
+        out.insert(
+            "computeResources.securityGroupIds".to_owned(),
+            cr.security_group_ids().join(", "),
+        );
+        let fargate = cr
+            .r#type()
+            .is_some_and(|t| t.as_str().starts_with("FARGATE"));
+        if !fargate {
+            out.insert(
+                "computeResources.instanceTypes".to_owned(),
+                cr.instance_types().join(", "),
+            );
+            if let Some(min) = cr.minv_cpus() {
+                out.insert("computeResources.minvCpus".to_owned(), min.to_string());
+            }
+        }
+    }
+    out
+}
+
 fn map_tags(tags: &[(String, String)]) -> HashMap<String, String> {
     tags.iter().cloned().collect()
 }
@@ -346,6 +384,13 @@ impl Cloud for AwsCloud {
                         status: c.status().unwrap_or("UNKNOWN").to_owned(),
                         state: None,
                         status_reason: None,
+                        settings: c
+                            .settings()
+                            .iter()
+                            .filter(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
+                            .filter_map(|s| s.value())
+                            .map(|v| ("settings.containerInsights".to_owned(), v.to_owned()))
+                            .collect(),
                     }))
             }
             ResourceKind::ComputeEnvironment => {
@@ -370,6 +415,7 @@ impl Cloud for AwsCloud {
                             .to_owned(),
                         state: ce.state().map(|s| s.as_str().to_owned()),
                         status_reason: ce.status_reason().map(str::to_owned),
+                        settings: compute_environment_settings(ce),
                     }))
             }
             ResourceKind::JobQueue => {
@@ -394,6 +440,14 @@ impl Cloud for AwsCloud {
                             .to_owned(),
                         state: q.state().map(|s| s.as_str().to_owned()),
                         status_reason: q.status_reason().map(str::to_owned),
+                        settings: [
+                            q.priority().map(|p| ("priority".to_owned(), p.to_string())),
+                            q.state()
+                                .map(|s| ("state".to_owned(), s.as_str().to_owned())),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
                     }))
             }
         }

@@ -1,0 +1,209 @@
+//! The settings each resource is created with, as `(AWS field, value)`, and what a change
+//! of each field costs: an in-place update, or a replacement (with the reason), following
+//! the AWS Update* APIs.
+
+use crate::domain::ResourceKind;
+use crate::domain::spec::{AllocationStrategy, EnvironmentSpec};
+
+/// What changing a field takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnChange {
+    /// An Update* call changes it in place.
+    Update,
+    /// AWS cannot change it: the resource is replaced, for this reason.
+    Replace(&'static str),
+}
+
+/// One setting of a resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    /// The AWS API field, e.g. `computeResources.maxvCpus`.
+    pub field: &'static str,
+    /// Its value, rendered.
+    pub value: String,
+    /// What changing it takes.
+    pub on_change: OnChange,
+}
+
+fn set(field: &'static str, value: impl Into<String>, on_change: OnChange) -> Setting {
+    Setting {
+        field,
+        value: value.into(),
+        on_change,
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+fn tags(spec: &EnvironmentSpec) -> String {
+    spec.tags
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const NAME: OnChange = OnChange::Replace("AWS cannot rename it");
+const UPDATE: OnChange = OnChange::Update;
+
+/// The settings of the environment's resource of `kind`, or `None` if the spec has no
+/// such resource.
+pub fn settings(spec: &EnvironmentSpec, kind: ResourceKind) -> Option<Vec<Setting>> {
+    Some(match kind {
+        ResourceKind::Cluster => vec![
+            set("clusterName", &spec.cluster.name, NAME),
+            set(
+                "settings.containerInsights",
+                if spec.cluster.container_insights {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+                UPDATE,
+            ),
+            set("tags", tags(spec), UPDATE),
+        ],
+        ResourceKind::ComputeEnvironment => {
+            let ce = &spec.compute_environment;
+            // UpdateComputeEnvironment changes the instances' configuration in place only
+            // for BEST_FIT_PROGRESSIVE and SPOT_* strategies with the service-linked
+            // role; otherwise a new compute environment is needed. Fargate updates its
+            // network in place.
+            let infra = if ce.compute_type.is_fargate() {
+                UPDATE
+            } else if matches!(
+                ce.allocation_strategy,
+                None | Some(AllocationStrategy::BestFit)
+            ) {
+                OnChange::Replace(
+                    "a BEST_FIT compute environment cannot change its instances in place",
+                )
+            } else if ce.service_role.is_some() {
+                OnChange::Replace(
+                    "in-place infrastructure updates need the AWSServiceRoleForBatch service-linked role",
+                )
+            } else {
+                UPDATE
+            };
+            let mut out = vec![
+                set("computeEnvironmentName", &ce.name, NAME),
+                set(
+                    "computeResources.type",
+                    ce.compute_type.as_aws(),
+                    OnChange::Replace(
+                        "the provisioning model (EC2, SPOT, FARGATE) is fixed at creation",
+                    ),
+                ),
+                set(
+                    "computeResources.maxvCpus",
+                    ce.max_vcpus.to_string(),
+                    UPDATE,
+                ),
+                set("computeResources.subnets", list(&ce.subnets), infra),
+                set(
+                    "computeResources.securityGroupIds",
+                    list(&ce.security_group_ids),
+                    infra,
+                ),
+                set(
+                    "serviceRole",
+                    ce.service_role
+                        .clone()
+                        .unwrap_or_else(|| "AWSServiceRoleForBatch (service-linked)".into()),
+                    UPDATE,
+                ),
+                set(
+                    "state",
+                    if ce.enabled { "ENABLED" } else { "DISABLED" },
+                    UPDATE,
+                ),
+                set("tags", tags(spec), UPDATE),
+            ];
+            if !ce.compute_type.is_fargate() {
+                let strategy_change = if matches!(
+                    ce.allocation_strategy,
+                    None | Some(AllocationStrategy::BestFit)
+                ) {
+                    OnChange::Replace("BEST_FIT cannot be changed to another strategy in place")
+                } else {
+                    infra
+                };
+                out.extend([
+                    set(
+                        "computeResources.allocationStrategy",
+                        ce.allocation_strategy.map_or("BEST_FIT", |a| a.as_aws()),
+                        strategy_change,
+                    ),
+                    set(
+                        "computeResources.minvCpus",
+                        ce.min_vcpus.to_string(),
+                        UPDATE,
+                    ),
+                    set(
+                        "computeResources.desiredvCpus",
+                        ce.desired_vcpus.map(|d| d.to_string()).unwrap_or_default(),
+                        UPDATE,
+                    ),
+                    set(
+                        "computeResources.instanceTypes",
+                        list(&ce.instance_types),
+                        infra,
+                    ),
+                    set(
+                        "computeResources.ec2Configuration.imageType",
+                        ce.image_type.map_or("", |i| i.as_aws()),
+                        infra,
+                    ),
+                    set(
+                        "computeResources.instanceRole",
+                        ce.instance_role.clone().unwrap_or_default(),
+                        infra,
+                    ),
+                    set(
+                        "computeResources.bidPercentage",
+                        ce.bid_percentage.map(|b| b.to_string()).unwrap_or_default(),
+                        infra,
+                    ),
+                    set(
+                        "computeResources.spotIamFleetRole",
+                        ce.spot_iam_fleet_role.clone().unwrap_or_default(),
+                        OnChange::Replace("the Spot Fleet role cannot be updated"),
+                    ),
+                ]);
+            }
+            out
+        }
+        ResourceKind::JobQueue => {
+            let q = &spec.job_queue;
+            let order = std::iter::once(spec.compute_environment.name.clone())
+                .chain(q.extra_compute_environments.iter().cloned())
+                .enumerate()
+                .map(|(i, ce)| format!("{}: {ce}", i + 1))
+                .collect::<Vec<_>>();
+            let limits = q
+                .job_state_time_limit_actions
+                .iter()
+                .map(|a| {
+                    format!(
+                        "CANCEL after {}s RUNNABLE for {}",
+                        a.max_time_seconds, a.reason
+                    )
+                })
+                .collect::<Vec<_>>();
+            vec![
+                set("jobQueueName", &q.name, NAME),
+                set("priority", q.priority.to_string(), UPDATE),
+                set(
+                    "state",
+                    if q.enabled { "ENABLED" } else { "DISABLED" },
+                    UPDATE,
+                ),
+                set("computeEnvironmentOrder", list(&order), UPDATE),
+                set("jobStateTimeLimitActions", list(&limits), UPDATE),
+                set("tags", tags(spec), UPDATE),
+            ]
+        }
+    })
+}
