@@ -104,8 +104,8 @@ pub async fn create_environment(
             return Err(taken());
         }
         // AWS names are unique per account and region: refuse names AWS already has.
-        for kind in ResourceKind::ALL {
-            let name = spec.resource_name(kind);
+        for kind in ResourceKind::ENGINE {
+            let name = spec.resource_name(kind).unwrap_or_default();
             let found = services
                 .cloud
                 .read(&spec.region, kind, name)

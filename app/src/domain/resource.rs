@@ -10,24 +10,55 @@ use serde::{Deserialize, Serialize};
 pub enum ResourceKind {
     /// ECS cluster.
     Cluster,
+    /// Auto Scaling group the console creates for the capacity provider.
+    AutoScalingGroup,
+    /// ECS capacity provider over the Auto Scaling group.
+    CapacityProvider,
+    /// The cluster's capacity providers and default strategy.
+    ClusterCapacityProviders,
     /// Batch managed compute environment.
     ComputeEnvironment,
     /// Batch job queue.
     JobQueue,
+    /// ECS task definition (its latest revision).
+    TaskDefinition,
+    /// Batch job definition (its latest revision).
+    JobDefinition,
 }
 
 impl ResourceKind {
     /// Every kind, in dependency order (each after what it depends on).
-    pub const ALL: [ResourceKind; 3] = [
+    pub const ALL: [ResourceKind; 8] = [
+        ResourceKind::Cluster,
+        ResourceKind::AutoScalingGroup,
+        ResourceKind::CapacityProvider,
+        ResourceKind::ClusterCapacityProviders,
+        ResourceKind::ComputeEnvironment,
+        ResourceKind::JobQueue,
+        ResourceKind::TaskDefinition,
+        ResourceKind::JobDefinition,
+    ];
+
+    /// The kinds the provisioning engine creates and deletes today (the others are
+    /// planned and validated; the engine refuses specs that have them).
+    pub const ENGINE: [ResourceKind; 3] = [
         ResourceKind::Cluster,
         ResourceKind::ComputeEnvironment,
         ResourceKind::JobQueue,
     ];
 
-    /// The kinds this one cannot exist without.
+    /// The kinds this one cannot exist without (when the environment has them).
     pub fn depends_on(self) -> &'static [ResourceKind] {
         match self {
-            ResourceKind::Cluster | ResourceKind::ComputeEnvironment => &[],
+            ResourceKind::Cluster
+            | ResourceKind::AutoScalingGroup
+            | ResourceKind::ComputeEnvironment
+            | ResourceKind::TaskDefinition
+            | ResourceKind::JobDefinition => &[],
+            ResourceKind::CapacityProvider => &[ResourceKind::AutoScalingGroup],
+            ResourceKind::ClusterCapacityProviders => {
+                &[ResourceKind::Cluster, ResourceKind::CapacityProvider]
+            }
             ResourceKind::JobQueue => &[ResourceKind::ComputeEnvironment],
         }
     }
@@ -36,15 +67,24 @@ impl ResourceKind {
     pub fn label(self) -> &'static str {
         match self {
             ResourceKind::Cluster => "ECS cluster",
+            ResourceKind::AutoScalingGroup => "Auto Scaling group",
+            ResourceKind::CapacityProvider => "ECS capacity provider",
+            ResourceKind::ClusterCapacityProviders => "cluster capacity providers",
             ResourceKind::ComputeEnvironment => "Batch compute environment",
             ResourceKind::JobQueue => "Batch job queue",
+            ResourceKind::TaskDefinition => "ECS task definition",
+            ResourceKind::JobDefinition => "Batch job definition",
         }
     }
 
     /// The label with its indefinite article ("an ECS cluster").
     pub fn with_article(self) -> String {
         match self {
-            ResourceKind::Cluster => format!("An {}", self.label()),
+            ResourceKind::Cluster
+            | ResourceKind::AutoScalingGroup
+            | ResourceKind::CapacityProvider
+            | ResourceKind::TaskDefinition => format!("An {}", self.label()),
+            ResourceKind::ClusterCapacityProviders => format!("The {}", self.label()),
             _ => format!("A {}", self.label()),
         }
     }
@@ -53,8 +93,13 @@ impl ResourceKind {
     pub fn key(self) -> &'static str {
         match self {
             ResourceKind::Cluster => "cluster",
+            ResourceKind::AutoScalingGroup => "auto_scaling_group",
+            ResourceKind::CapacityProvider => "capacity_provider",
+            ResourceKind::ClusterCapacityProviders => "cluster_capacity_providers",
             ResourceKind::ComputeEnvironment => "compute_environment",
             ResourceKind::JobQueue => "job_queue",
+            ResourceKind::TaskDefinition => "task_definition",
+            ResourceKind::JobDefinition => "job_definition",
         }
     }
 

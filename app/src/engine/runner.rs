@@ -208,6 +208,12 @@ async fn desired<'a>(
                 compute_environment_arn,
             }
         }
+        other => {
+            return Err(EngineError::Failed {
+                step: format!("create {}", other.label()),
+                message: "the engine cannot create this kind of resource yet".into(),
+            });
+        }
     })
 }
 
@@ -309,7 +315,8 @@ pub async fn observe(
     let spec = &env.spec;
     let recorded = store.journal(&env.id).await?.resources;
     let region = spec.region.as_str();
-    let names = ResourceKind::ALL.map(|kind| (kind, spec.resource_name(kind)));
+    let names =
+        ResourceKind::ENGINE.map(|kind| (kind, spec.resource_name(kind).unwrap_or_default()));
     let (a, b, c) = tokio::join!(
         cloud.read(region, names[0].0, names[0].1),
         cloud.read(region, names[1].0, names[1].1),

@@ -111,6 +111,16 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
         .collect()
 }
 
+/// The adapter does not handle `kind` yet (the engine never asks; see `ResourceKind::ENGINE`).
+fn unsupported(what: &str, kind: ResourceKind) -> CloudError {
+    CloudError {
+        operation: format!("{what} {}", kind.label()),
+        code: None,
+        message: "not supported by this console yet".into(),
+        request_id: None,
+    }
+}
+
 fn to_i32(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -365,6 +375,11 @@ impl Cloud for AwsCloud {
     ) -> Result<Option<Observed>, CloudError> {
         let c = self.clients(region);
         match kind {
+            ResourceKind::AutoScalingGroup
+            | ResourceKind::CapacityProvider
+            | ResourceKind::ClusterCapacityProviders
+            | ResourceKind::TaskDefinition
+            | ResourceKind::JobDefinition => Err(unsupported("read", kind)),
             ResourceKind::Cluster => {
                 let out = c
                     .ecs
@@ -461,6 +476,11 @@ impl Cloud for AwsCloud {
     ) -> Result<(), CloudError> {
         let c = self.clients(region);
         match kind {
+            ResourceKind::AutoScalingGroup
+            | ResourceKind::CapacityProvider
+            | ResourceKind::ClusterCapacityProviders
+            | ResourceKind::TaskDefinition
+            | ResourceKind::JobDefinition => Err(unsupported("disable", kind)),
             ResourceKind::Cluster => Ok(()),
             ResourceKind::ComputeEnvironment => c
                 .batch
@@ -486,6 +506,11 @@ impl Cloud for AwsCloud {
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError> {
         let c = self.clients(region);
         match kind {
+            ResourceKind::AutoScalingGroup
+            | ResourceKind::CapacityProvider
+            | ResourceKind::ClusterCapacityProviders
+            | ResourceKind::TaskDefinition
+            | ResourceKind::JobDefinition => Err(unsupported("delete", kind)),
             ResourceKind::Cluster => c
                 .ecs
                 .delete_cluster()

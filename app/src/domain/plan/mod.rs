@@ -170,7 +170,26 @@ fn effect(kind: ResourceKind, action: Action) -> Option<String> {
         (ResourceKind::ComputeEnvironment, Action::Delete) => {
             "disabled first, then deleted once no queue uses it"
         }
-        (ResourceKind::Cluster, Action::Delete) => "deleted last",
+        (ResourceKind::Cluster, Action::Delete) => "deleted after everything in it",
+        (ResourceKind::CapacityProvider, Action::Replace) => {
+            "tasks placed through the old provider keep running until its instances are drained"
+        }
+        (ResourceKind::CapacityProvider, Action::Delete) => {
+            "removed from the cluster first; instances it manages are drained"
+        }
+        (ResourceKind::AutoScalingGroup, Action::Update) => {
+            "running instances are kept; new sizes and types apply to later launches"
+        }
+        (ResourceKind::AutoScalingGroup, Action::Delete) => "its instances are terminated",
+        (ResourceKind::TaskDefinition, Action::Replace) => {
+            "running tasks keep their revision; new tasks use the new one"
+        }
+        (ResourceKind::JobDefinition, Action::Replace) => {
+            "running jobs keep their revision; new jobs use the new one"
+        }
+        (ResourceKind::TaskDefinition | ResourceKind::JobDefinition, Action::Delete) => {
+            "deregistered: running work continues, no new work can use it"
+        }
         _ => return None,
     };
     Some(text.to_owned())
@@ -209,10 +228,11 @@ pub fn plan(
 ) -> Plan {
     let mut steps = Vec::new();
     for kind in ResourceKind::ALL {
-        let Some(wanted) = settings(desired, kind) else {
+        let (Some(wanted), Some(name)) = (settings(desired, kind), desired.resource_name(kind))
+        else {
             continue;
         };
-        let name = desired.resource_name(kind).to_owned();
+        let name = name.to_owned();
         let entry = recorded.resources.iter().find(|r| r.kind == kind);
         let step = match entry {
             None => Step {
@@ -245,7 +265,13 @@ pub fn plan(
                 Step {
                     kind,
                     replace_order: (action == Action::Replace).then(|| {
-                        if r.name == name { ReplaceOrder::DeleteBeforeCreate } else { ReplaceOrder::CreateBeforeDelete }
+                        // Definitions get a new revision under the same name first.
+                        let revisioned = matches!(kind, ResourceKind::TaskDefinition | ResourceKind::JobDefinition);
+                        if r.name == name && !revisioned {
+                            ReplaceOrder::DeleteBeforeCreate
+                        } else {
+                            ReplaceOrder::CreateBeforeDelete
+                        }
                     }),
                     note: effect(kind, action),
                     name,

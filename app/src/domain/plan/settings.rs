@@ -3,7 +3,7 @@
 //! the AWS Update* APIs.
 
 use crate::domain::ResourceKind;
-use crate::domain::spec::{AllocationStrategy, EnvironmentSpec};
+use crate::domain::spec::{AllocationStrategy, AutoScalingGroupSource, EnvironmentSpec};
 
 /// What changing a field takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,11 +47,205 @@ fn tags(spec: &EnvironmentSpec) -> String {
 
 const NAME: OnChange = OnChange::Replace("AWS cannot rename it");
 const UPDATE: OnChange = OnChange::Update;
+const REVISION: OnChange = OnChange::Replace(
+    "definitions are immutable: a new revision is registered and the old one deregistered",
+);
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "ENABLED" } else { "DISABLED" }
+}
+
+fn opt(v: Option<impl ToString>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
 
 /// The settings of the environment's resource of `kind`, or `None` if the spec has no
 /// such resource.
 pub fn settings(spec: &EnvironmentSpec, kind: ResourceKind) -> Option<Vec<Setting>> {
     Some(match kind {
+        ResourceKind::AutoScalingGroup => {
+            let AutoScalingGroupSource::Create(g) = &spec.capacity.as_ref()?.auto_scaling_group
+            else {
+                return None;
+            };
+            let subnets = if g.subnets.is_empty() {
+                &spec.network.subnets
+            } else {
+                &g.subnets
+            };
+            vec![
+                set("AutoScalingGroupName", &g.name, NAME),
+                // UpdateAutoScalingGroup changes all of these in place; new instance
+                // types apply to instances launched afterwards.
+                set(
+                    "MixedInstancesPolicy.Overrides.InstanceType",
+                    list(&g.instance_types),
+                    UPDATE,
+                ),
+                set("MinSize", g.min_size.to_string(), UPDATE),
+                set("MaxSize", g.max_size.to_string(), UPDATE),
+                set("DesiredCapacity", g.desired_capacity.to_string(), UPDATE),
+                set("VPCZoneIdentifier", list(subnets), UPDATE),
+                set(
+                    "NewInstancesProtectedFromScaleIn",
+                    g.protect_from_scale_in.to_string(),
+                    UPDATE,
+                ),
+                set("Tags", tags(spec), UPDATE),
+            ]
+        }
+        ResourceKind::CapacityProvider => {
+            let c = spec.capacity.as_ref()?;
+            let p = &c.provider;
+            let m = &p.managed_scaling;
+            let asg = match &c.auto_scaling_group {
+                AutoScalingGroupSource::Existing { arn, .. } => arn.clone(),
+                AutoScalingGroupSource::Create(g) => format!("(the group {})", g.name),
+            };
+            vec![
+                set("name", &p.name, NAME),
+                set(
+                    "autoScalingGroupProvider.autoScalingGroupArn",
+                    asg,
+                    OnChange::Replace("a capacity provider's Auto Scaling group cannot be changed"),
+                ),
+                // UpdateCapacityProvider: managed scaling, termination protection, draining.
+                set(
+                    "autoScalingGroupProvider.managedScaling.status",
+                    yes_no(m.enabled),
+                    UPDATE,
+                ),
+                set(
+                    "autoScalingGroupProvider.managedScaling.targetCapacity",
+                    m.target_capacity.to_string(),
+                    UPDATE,
+                ),
+                set(
+                    "autoScalingGroupProvider.managedScaling.minimumScalingStepSize",
+                    m.minimum_scaling_step_size.to_string(),
+                    UPDATE,
+                ),
+                set(
+                    "autoScalingGroupProvider.managedScaling.maximumScalingStepSize",
+                    m.maximum_scaling_step_size.to_string(),
+                    UPDATE,
+                ),
+                set(
+                    "autoScalingGroupProvider.managedScaling.instanceWarmupPeriod",
+                    m.instance_warmup_period.to_string(),
+                    UPDATE,
+                ),
+                set(
+                    "autoScalingGroupProvider.managedTerminationProtection",
+                    yes_no(p.managed_termination_protection),
+                    UPDATE,
+                ),
+                set(
+                    "autoScalingGroupProvider.managedDraining",
+                    yes_no(p.managed_draining),
+                    UPDATE,
+                ),
+                set("tags", tags(spec), UPDATE),
+            ]
+        }
+        ResourceKind::ClusterCapacityProviders => {
+            let c = spec.capacity.as_ref()?;
+            // PutClusterCapacityProviders replaces the association and strategy whole.
+            vec![
+                set("capacityProviders", &c.provider.name, UPDATE),
+                set(
+                    "defaultCapacityProviderStrategy",
+                    format!(
+                        "{} (base {}, weight {})",
+                        c.provider.name, c.strategy.base, c.strategy.weight
+                    ),
+                    UPDATE,
+                ),
+            ]
+        }
+        ResourceKind::TaskDefinition => {
+            let t = spec.task_definition.as_ref()?;
+            let containers = serde_json::to_string(&t.containers).unwrap_or_default();
+            vec![
+                set("family", &t.family, REVISION),
+                set("cpu", opt(t.cpu), REVISION),
+                set("memory", opt(t.memory), REVISION),
+                set(
+                    "networkMode",
+                    format!("{:?}", t.network_mode).to_lowercase(),
+                    REVISION,
+                ),
+                set(
+                    "requiresCompatibilities",
+                    t.requires_compatibilities
+                        .iter()
+                        .map(|c| format!("{c:?}").to_uppercase())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    REVISION,
+                ),
+                set("executionRoleArn", opt(t.execution_role.as_ref()), REVISION),
+                set("taskRoleArn", opt(t.task_role.as_ref()), REVISION),
+                set("containerDefinitions", containers, REVISION),
+                set("tags", tags(spec), UPDATE),
+            ]
+        }
+        ResourceKind::JobDefinition => {
+            let j = spec.job_definition.as_ref()?;
+            let env = serde_json::to_string(&j.environment).unwrap_or_default();
+            vec![
+                set("jobDefinitionName", &j.name, REVISION),
+                set(
+                    "platformCapabilities",
+                    format!("{:?}", j.platform).to_uppercase(),
+                    REVISION,
+                ),
+                set("containerProperties.image", &j.image, REVISION),
+                set("containerProperties.command", j.command.join(" "), REVISION),
+                set(
+                    "containerProperties.resourceRequirements.VCPU",
+                    j.vcpus.to_string(),
+                    REVISION,
+                ),
+                set(
+                    "containerProperties.resourceRequirements.MEMORY",
+                    j.memory.to_string(),
+                    REVISION,
+                ),
+                set(
+                    "containerProperties.resourceRequirements.GPU",
+                    j.gpus.to_string(),
+                    REVISION,
+                ),
+                set("containerProperties.environment", env, REVISION),
+                set(
+                    "containerProperties.jobRoleArn",
+                    opt(j.job_role.as_ref()),
+                    REVISION,
+                ),
+                set(
+                    "containerProperties.executionRoleArn",
+                    opt(j.execution_role.as_ref()),
+                    REVISION,
+                ),
+                set(
+                    "containerProperties.logConfiguration",
+                    serde_json::to_string(&j.log_configuration).unwrap_or_default(),
+                    REVISION,
+                ),
+                set(
+                    "retryStrategy.attempts",
+                    j.retry_attempts.to_string(),
+                    REVISION,
+                ),
+                set(
+                    "timeout.attemptDurationSeconds",
+                    opt(j.timeout_seconds),
+                    REVISION,
+                ),
+                set("tags", tags(spec), UPDATE),
+            ]
+        }
         ResourceKind::Cluster => vec![
             set("clusterName", &spec.cluster.name, NAME),
             set(

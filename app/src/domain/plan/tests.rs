@@ -153,7 +153,12 @@ fn best_fit_instance_types_force_replacement_with_the_reason() {
     let state = applied(&spec);
     let mut edited = spec.clone();
     edited.compute_environment.instance_types = vec!["g6.xlarge".into()];
-    let step = &plan(&edited, &state, &[]).steps[1];
+    let p = plan(&edited, &state, &[]);
+    let step = p
+        .steps
+        .iter()
+        .find(|s| s.kind == ResourceKind::ComputeEnvironment)
+        .unwrap();
     assert_eq!(step.action, Action::Replace);
     assert_eq!(step.replace_order, Some(ReplaceOrder::DeleteBeforeCreate));
     assert_eq!(
@@ -171,6 +176,68 @@ fn a_renamed_queue_is_created_before_the_old_one_is_deleted() {
     let step = &plan(&edited, &state, &[]).steps[2];
     assert_eq!(step.action, Action::Replace);
     assert_eq!(step.replace_order, Some(ReplaceOrder::CreateBeforeDelete));
+}
+
+#[test]
+fn a_changed_job_definition_is_a_new_revision() {
+    let spec = preset(Preset::CpuFargate);
+    let state = applied(&spec);
+    let mut edited = spec.clone();
+    edited.job_definition.as_mut().unwrap().memory = 4096;
+    let p = plan(&edited, &state, &[]);
+    let step = p
+        .steps
+        .iter()
+        .find(|s| s.kind == ResourceKind::JobDefinition)
+        .unwrap();
+    assert_eq!(step.action, Action::Replace);
+    assert_eq!(step.replace_order, Some(ReplaceOrder::CreateBeforeDelete));
+    assert_eq!(step.changes.len(), 1);
+    assert!(
+        step.changes[0]
+            .forces_replacement
+            .as_deref()
+            .unwrap()
+            .contains("new revision")
+    );
+}
+
+#[test]
+fn capacity_provider_scaling_is_updated_but_its_group_forces_replacement() {
+    let spec = preset(Preset::GpuG5);
+    let state = applied(&spec);
+    let mut edited = spec.clone();
+    edited
+        .capacity
+        .as_mut()
+        .unwrap()
+        .provider
+        .managed_scaling
+        .target_capacity = 90;
+    let p = plan(&edited, &state, &[]);
+    let cp = p
+        .steps
+        .iter()
+        .find(|s| s.kind == ResourceKind::CapacityProvider)
+        .unwrap();
+    assert_eq!(cp.action, Action::Update);
+    let mut moved = spec.clone();
+    moved.capacity.as_mut().unwrap().auto_scaling_group = crate::domain::spec::AutoScalingGroupSource::Existing {
+        arn: "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/other".into(),
+        protect_from_scale_in: true,
+    };
+    let p = plan(&moved, &state, &[]);
+    let cp = p
+        .steps
+        .iter()
+        .find(|s| s.kind == ResourceKind::CapacityProvider)
+        .unwrap();
+    assert_eq!(cp.action, Action::Replace);
+    // The group the console created is no longer wanted: deleted, last.
+    assert_eq!(
+        p.steps.last().map(|s| (s.kind, s.action)),
+        Some((ResourceKind::AutoScalingGroup, Action::Delete))
+    );
 }
 
 #[test]
@@ -318,17 +385,17 @@ fn arb_spec() -> impl Strategy<Value = EnvironmentSpec> {
 fn arb_state() -> impl Strategy<Value = RecordedState> {
     (
         arb_spec(),
-        prop::collection::vec((any::<bool>(), any::<bool>()), 3),
+        prop::collection::vec((any::<bool>(), any::<bool>()), ResourceKind::ALL.len()),
         0u64..100,
     )
         .prop_map(|(other, picks, serial)| {
             let resources = ResourceKind::ALL
                 .into_iter()
                 .zip(picks)
-                .filter(|(_, (present, _))| *present)
+                .filter(|(kind, (present, _))| *present && other.resource_name(*kind).is_some())
                 .map(|(kind, (_, created))| RecordedResource {
                     kind,
-                    name: other.resource_name(kind).to_owned(),
+                    name: other.resource_name(kind).unwrap_or_default().to_owned(),
                     arn: created.then(|| "arn:aws:test".to_owned()),
                     status: if created {
                         RecordStatus::Created

@@ -131,12 +131,24 @@ impl EnvironmentSpec {
         }
     }
 
-    /// The AWS name of the environment's resource of `kind`.
-    pub fn resource_name(&self, kind: super::ResourceKind) -> &str {
+    /// The AWS name of the environment's resource of `kind`, if the environment has one
+    /// (an existing Auto Scaling group is not the environment's own).
+    pub fn resource_name(&self, kind: super::ResourceKind) -> Option<&str> {
+        use super::ResourceKind as K;
         match kind {
-            super::ResourceKind::Cluster => &self.cluster.name,
-            super::ResourceKind::ComputeEnvironment => &self.compute_environment.name,
-            super::ResourceKind::JobQueue => &self.job_queue.name,
+            K::Cluster => Some(&self.cluster.name),
+            K::ClusterCapacityProviders => {
+                self.capacity.as_ref().map(|_| self.cluster.name.as_str())
+            }
+            K::AutoScalingGroup => match &self.capacity.as_ref()?.auto_scaling_group {
+                AutoScalingGroupSource::Create(g) => Some(&g.name),
+                AutoScalingGroupSource::Existing { .. } => None,
+            },
+            K::CapacityProvider => Some(&self.capacity.as_ref()?.provider.name),
+            K::ComputeEnvironment => Some(&self.compute_environment.name),
+            K::JobQueue => Some(&self.job_queue.name),
+            K::TaskDefinition => Some(&self.task_definition.as_ref()?.family),
+            K::JobDefinition => Some(&self.job_definition.as_ref()?.name),
         }
     }
 
