@@ -254,6 +254,16 @@ async fn accounts_validation_and_isolation() {
         Some("An ECS cluster named squatter already exists in us-east-1; choose another name")
     );
 
+    // A costly but valid max vCPUs is allowed, with a warning on the review page.
+    let r = alice.create("costly", "us-east-1", "4096", &role).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let review = alice.get(&r.location.unwrap()).await;
+    assert!(
+        review.body.contains("Max vCPUs 4096 can cost a lot"),
+        "{}",
+        review.body
+    );
+
     // The review page is server-rendered with the plan.
     let page = alice.get(&location).await;
     assert_eq!(page.status, StatusCode::OK);

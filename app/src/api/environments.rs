@@ -177,6 +177,7 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
         let recorded = services.store.journal(&env.id).await?;
         let plan = crate::domain::plan(&env.spec, &recorded, &[]);
         Ok(Review {
+            warnings: crate::domain::warnings(&env.spec),
             fingerprint: plan.fingerprint(),
             id: env.id,
             spec: env.spec,

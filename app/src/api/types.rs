@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::plan::Drift;
-use crate::domain::{EnvironmentSpec, Plan, ResourceView, RunRecord};
+use crate::domain::{EnvironmentSpec, Plan, Problem, ResourceView, RunRecord};
 
 /// The AWS side of the console, for the header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,4 +76,6 @@ pub struct Review {
     pub plan: Plan,
     /// The plan's fingerprint, sent back by the apply form.
     pub fingerprint: String,
+    /// Settings AWS accepts that deserve a second look.
+    pub warnings: Vec<Problem>,
 }

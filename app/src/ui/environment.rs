@@ -221,6 +221,14 @@ pub fn ReviewPage() -> impl IntoView {
                     <ol class="plan" id="plan">
                         {r.plan.steps.iter().map(step_view).collect_view()}
                     </ol>
+                    {(!r.warnings.is_empty()).then(|| view! {
+                        <h2>"Warnings"</h2>
+                        <ul class="warnings" id="warnings">
+                            {r.warnings.iter().map(|w| view! {
+                                <li data-field=w.field.clone()><code>{w.field.clone()}</code> ": " {w.message.clone()}</li>
+                            }).collect_view()}
+                        </ul>
+                    })}
                     {if changes {
                         view! {
                             <ActionForm action=apply attr:class="form inline" attr:id="apply-form">
