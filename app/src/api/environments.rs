@@ -105,7 +105,9 @@ pub async fn create_environment(
         }
         // AWS names are unique per account and region: refuse names AWS already has.
         for kind in ResourceKind::ENGINE {
-            let name = spec.resource_name(kind).unwrap_or_default();
+            let Some(name) = spec.resource_name(kind) else {
+                continue;
+            };
             let found = services
                 .cloud
                 .read(&spec.region, kind, name)

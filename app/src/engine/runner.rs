@@ -191,7 +191,11 @@ async fn desired<'a>(
         ResourceKind::ComputeEnvironment => {
             DesiredResource::ComputeEnvironment(&spec.compute_environment)
         }
-        ResourceKind::JobQueue => {
+        ResourceKind::JobQueue if spec.job_queue.is_some() => {
+            let queue = spec.job_queue.as_ref().ok_or_else(|| EngineError::Failed {
+                step: "create Batch job queue".into(),
+                message: "the spec has no job queue".into(),
+            })?;
             let compute_environment_arn = store
                 .journal(environment_id)
                 .await?
@@ -200,11 +204,11 @@ async fn desired<'a>(
                 .find(|r| r.kind == ResourceKind::ComputeEnvironment)
                 .and_then(|r| r.arn)
                 .ok_or_else(|| EngineError::Failed {
-                    step: format!("create {} {}", kind.label(), spec.job_queue.name),
+                    step: format!("create {} {}", kind.label(), queue.name),
                     message: "its compute environment has no ARN recorded".into(),
                 })?;
             DesiredResource::JobQueue {
-                spec: &spec.job_queue,
+                spec: queue,
                 compute_environment_arn,
             }
         }
@@ -315,15 +319,16 @@ pub async fn observe(
     let spec = &env.spec;
     let recorded = store.journal(&env.id).await?.resources;
     let region = spec.region.as_str();
-    let names =
-        ResourceKind::ENGINE.map(|kind| (kind, spec.resource_name(kind).unwrap_or_default()));
+    let names = ResourceKind::ENGINE.map(|kind| (kind, spec.resource_name(kind)));
+    // Read the resources the spec has, in parallel.
     let (a, b, c) = tokio::join!(
-        cloud.read(region, names[0].0, names[0].1),
-        cloud.read(region, names[1].0, names[1].1),
-        cloud.read(region, names[2].0, names[2].1),
+        read_named(cloud, region, names[0]),
+        read_named(cloud, region, names[1]),
+        read_named(cloud, region, names[2]),
     );
     let mut out = Vec::new();
     for ((kind, name), observed) in names.into_iter().zip([a, b, c]) {
+        let Some(name) = name else { continue };
         let observed = observed.map_err(aws(&format!("read {} {name}", kind.label())))?;
         out.push(ResourceView {
             kind,
@@ -333,4 +338,16 @@ pub async fn observe(
         });
     }
     Ok(out)
+}
+
+/// Reads `kind` by name, or nothing when the spec has no such resource.
+async fn read_named(
+    cloud: &dyn Cloud,
+    region: &str,
+    (kind, name): (ResourceKind, Option<&str>),
+) -> Result<Option<Observed>, CloudError> {
+    match name {
+        Some(name) => cloud.read(region, kind, name).await,
+        None => Ok(None),
+    }
 }

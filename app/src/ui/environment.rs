@@ -143,8 +143,19 @@ fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
                 .clone()
                 .unwrap_or_else(|| "service-linked role".into()),
         ),
-        ("Job queue", spec.job_queue.name.clone()),
-        ("Queue priority", spec.job_queue.priority.to_string()),
+        (
+            "Job queue",
+            spec.job_queue
+                .as_ref()
+                .map_or_else(|| "none".into(), |q| q.name.clone()),
+        ),
+        (
+            "Queue priority",
+            spec.job_queue
+                .as_ref()
+                .map(|q| q.priority.to_string())
+                .unwrap_or_default(),
+        ),
     ];
     view! {
         <dl class="settings">

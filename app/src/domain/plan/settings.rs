@@ -370,7 +370,7 @@ pub fn settings(spec: &EnvironmentSpec, kind: ResourceKind) -> Option<Vec<Settin
             out
         }
         ResourceKind::JobQueue => {
-            let q = &spec.job_queue;
+            let q = spec.job_queue.as_ref()?;
             let order = std::iter::once(spec.compute_environment.name.clone())
                 .chain(q.extra_compute_environments.iter().cloned())
                 .enumerate()

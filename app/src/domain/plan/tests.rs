@@ -172,7 +172,7 @@ fn a_renamed_queue_is_created_before_the_old_one_is_deleted() {
     let spec = minimal();
     let state = applied(&spec);
     let mut edited = spec.clone();
-    edited.job_queue.name = "infer-queue-2".into();
+    edited.job_queue.as_mut().unwrap().name = "infer-queue-2".into();
     let step = &plan(&edited, &state, &[]).steps[2];
     assert_eq!(step.action, Action::Replace);
     assert_eq!(step.replace_order, Some(ReplaceOrder::CreateBeforeDelete));
@@ -339,10 +339,15 @@ fn snapshots_of_typical_edits() {
         })
     );
     insta::assert_yaml_snapshot!(
+        "edit_remove_the_queue",
+        edit_plan(preset(Preset::SpotBatch), |s| s.job_queue = None)
+    );
+    insta::assert_yaml_snapshot!(
         "edit_rename_and_disable_queue",
         edit_plan(minimal(), |s| {
-            s.job_queue.name = "infer-batch".into();
-            s.job_queue.enabled = false;
+            let q = s.job_queue.as_mut().unwrap();
+            q.name = "infer-batch".into();
+            q.enabled = false;
         })
     );
 }
@@ -363,16 +368,22 @@ fn arb_spec() -> impl Strategy<Value = EnvironmentSpec> {
         any::<bool>(),
         any::<bool>(),
         prop::collection::btree_map("[a-z]{1,8}", "[a-z0-9]{0,8}", 0..4),
-        prop::sample::select(vec!["infer-queue", "queue-b"]),
+        prop::sample::select(vec![Some("infer-queue"), Some("queue-b"), None]),
     )
         .prop_map(
             |(p, max_vcpus, insights, priority, queue_on, ce_on, tags, queue)| {
                 let mut s = p.map_or_else(minimal, preset);
                 s.compute_environment.max_vcpus = max_vcpus;
                 s.cluster.container_insights = insights;
-                s.job_queue.priority = priority;
-                s.job_queue.enabled = queue_on;
-                s.job_queue.name = queue.into();
+                match queue {
+                    Some(name) => {
+                        let q = s.job_queue.as_mut().unwrap();
+                        q.priority = priority;
+                        q.enabled = queue_on;
+                        q.name = name.into();
+                    }
+                    None => s.job_queue = None,
+                }
                 s.compute_environment.enabled = ce_on;
                 s.tags = tags;
                 s

@@ -51,8 +51,9 @@ pub struct EnvironmentSpec {
     pub capacity: Option<CapacitySpec>,
     /// The Batch managed compute environment.
     pub compute_environment: ComputeEnvironmentSpec,
-    /// The Batch job queue.
-    pub job_queue: JobQueueSpec,
+    /// The Batch job queue (none: jobs cannot be submitted until one is added).
+    #[serde(default)]
+    pub job_queue: Option<JobQueueSpec>,
     /// The ECS task definition of the inference container.
     #[serde(default)]
     pub task_definition: Option<TaskDefinitionSpec>,
@@ -124,7 +125,7 @@ impl EnvironmentSpec {
                 service_role,
                 ..ComputeEnvironmentSpec::fargate(&format!("{name}-ce"), max_vcpus, &network)
             },
-            job_queue: JobQueueSpec::new(&format!("{name}-queue")),
+            job_queue: Some(JobQueueSpec::new(&format!("{name}-queue"))),
             task_definition: None,
             job_definition: None,
             network,
@@ -146,7 +147,7 @@ impl EnvironmentSpec {
             },
             K::CapacityProvider => Some(&self.capacity.as_ref()?.provider.name),
             K::ComputeEnvironment => Some(&self.compute_environment.name),
-            K::JobQueue => Some(&self.job_queue.name),
+            K::JobQueue => Some(&self.job_queue.as_ref()?.name),
             K::TaskDefinition => Some(&self.task_definition.as_ref()?.family),
             K::JobDefinition => Some(&self.job_definition.as_ref()?.name),
         }
@@ -192,7 +193,7 @@ mod tests {
         let s = EnvironmentSpec::minimal("infer", "us-east-1", 16, None, net());
         assert_eq!(s.cluster.name, "infer");
         assert_eq!(s.compute_environment.name, "infer-ce");
-        assert_eq!(s.job_queue.name, "infer-queue");
+        assert_eq!(s.job_queue.unwrap().name, "infer-queue");
         assert_eq!(s.compute_environment.subnets, vec!["subnet-1".to_string()]);
     }
 

@@ -69,6 +69,9 @@ fn jd(s: &mut EnvironmentSpec) -> &mut JobDefinitionSpec {
 fn ce(s: &mut EnvironmentSpec) -> &mut ComputeEnvironmentSpec {
     &mut s.compute_environment
 }
+fn q(s: &mut EnvironmentSpec) -> &mut JobQueueSpec {
+    s.job_queue.as_mut().unwrap()
+}
 fn ms(s: &mut EnvironmentSpec) -> &mut ManagedScaling {
     &mut cap(s).provider.managed_scaling
 }
@@ -1164,50 +1167,50 @@ const CASES: &[Case] = &[
     (
         Minimal,
         "batch:CreateJobQueue name required",
-        |s| s.job_queue.name.clear(),
+        |s| q(s).name.clear(),
         Some(("job_queue.name", "aws.batch.job-queue-name")),
     ),
     (
         Minimal,
         "batch:CreateJobQueue name up to 128",
-        |s| s.job_queue.name = "q".repeat(129),
+        |s| q(s).name = "q".repeat(129),
         Some(("job_queue.name", "aws.batch.job-queue-name")),
     ),
     (
         Minimal,
         "batch:CreateJobQueue name charset",
-        |s| s.job_queue.name = "infer queue".into(),
+        |s| q(s).name = "infer queue".into(),
         Some(("job_queue.name", "aws.batch.job-queue-name")),
     ),
     (
         Minimal,
         "batch:CreateJobQueue priority 0-1000",
-        |s| s.job_queue.priority = 1001,
+        |s| q(s).priority = 1001,
         Some(("job_queue.priority", "aws.batch.job-queue-priority")),
     ),
     (
         Minimal,
         "batch:CreateJobQueue priority 0",
-        |s| s.job_queue.priority = 0,
+        |s| q(s).priority = 0,
         None,
     ),
     (
         Minimal,
         "batch:CreateJobQueue priority 1000",
-        |s| s.job_queue.priority = 1000,
+        |s| q(s).priority = 1000,
         None,
     ),
     (
         Minimal,
         "batch:CreateJobQueue state DISABLED",
-        |s| s.job_queue.enabled = false,
+        |s| q(s).enabled = false,
         None,
     ),
     (
         Minimal,
         "computeEnvironmentOrder: up to 3",
         |s| {
-            s.job_queue.extra_compute_environments = (0..3)
+            q(s).extra_compute_environments = (0..3)
                 .map(|i| {
                     format!("arn:aws:batch:us-east-1:123456789012:compute-environment/other-{i}")
                 })
@@ -1222,7 +1225,7 @@ const CASES: &[Case] = &[
         Minimal,
         "computeEnvironmentOrder: 3 in all is fine",
         |s| {
-            s.job_queue.extra_compute_environments = (0..2)
+            q(s).extra_compute_environments = (0..2)
                 .map(|i| {
                     format!("arn:aws:batch:us-east-1:123456789012:compute-environment/other-{i}")
                 })
@@ -1233,7 +1236,7 @@ const CASES: &[Case] = &[
     (
         Minimal,
         "computeEnvironmentOrder: compute environment ARNs",
-        |s| s.job_queue.extra_compute_environments = vec!["other-ce".into()],
+        |s| q(s).extra_compute_environments = vec!["other-ce".into()],
         Some((
             "job_queue.extra_compute_environments[0]",
             "aws.batch.compute-environment-arn",
@@ -1243,7 +1246,7 @@ const CASES: &[Case] = &[
         Minimal,
         "computeEnvironmentOrder: no duplicate",
         |s| {
-            s.job_queue.extra_compute_environments =
+            q(s).extra_compute_environments =
                 vec!["arn:aws:batch:us-east-1:123456789012:compute-environment/infer-ce".into()]
         },
         Some((
@@ -1255,7 +1258,7 @@ const CASES: &[Case] = &[
         Minimal,
         "jobStateTimeLimitActions maxTimeSeconds 600-86400: 599",
         |s| {
-            s.job_queue.job_state_time_limit_actions = vec![JobStateTimeLimitAction {
+            q(s).job_state_time_limit_actions = vec![JobStateTimeLimitAction {
                 reason: "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY".into(),
                 max_time_seconds: 599,
             }]
@@ -1269,7 +1272,7 @@ const CASES: &[Case] = &[
         Minimal,
         "jobStateTimeLimitActions maxTimeSeconds 86401",
         |s| {
-            s.job_queue.job_state_time_limit_actions = vec![JobStateTimeLimitAction {
+            q(s).job_state_time_limit_actions = vec![JobStateTimeLimitAction {
                 reason: "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT".into(),
                 max_time_seconds: 86_401,
             }]
@@ -1283,7 +1286,7 @@ const CASES: &[Case] = &[
         Minimal,
         "jobStateTimeLimitActions reason required",
         |s| {
-            s.job_queue.job_state_time_limit_actions = vec![JobStateTimeLimitAction {
+            q(s).job_state_time_limit_actions = vec![JobStateTimeLimitAction {
                 reason: " ".into(),
                 max_time_seconds: 600,
             }]
@@ -1297,7 +1300,7 @@ const CASES: &[Case] = &[
         Minimal,
         "jobStateTimeLimitActions valid",
         |s| {
-            s.job_queue.job_state_time_limit_actions = vec![JobStateTimeLimitAction {
+            q(s).job_state_time_limit_actions = vec![JobStateTimeLimitAction {
                 reason: "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY".into(),
                 max_time_seconds: 3600,
             }]
@@ -1308,7 +1311,7 @@ const CASES: &[Case] = &[
         Minimal,
         "jobStateTimeLimitActions at most 5",
         |s| {
-            s.job_queue.job_state_time_limit_actions = (0..6)
+            q(s).job_state_time_limit_actions = (0..6)
                 .map(|i| JobStateTimeLimitAction {
                     reason: format!("R{i}"),
                     max_time_seconds: 600,

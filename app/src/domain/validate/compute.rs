@@ -468,7 +468,7 @@ pub(super) fn compute_environment(spec: &EnvironmentSpec, r: &mut Report) {
 }
 
 pub(super) fn job_queue(spec: &EnvironmentSpec, r: &mut Report) {
-    let q = &spec.job_queue;
+    let Some(q) = &spec.job_queue else { return };
     let f = "job_queue";
     // batch:CreateJobQueue name: up to 128 letters, numbers, '-' and '_'; priority 0-1000.
     name(
