@@ -3,6 +3,8 @@
 //! No IO, no async, no AWS SDK types: this module compiles unchanged to WASM (where the
 //! wizard validates as the user types) and for the server (which never trusts the browser).
 
+#[cfg(test)]
+mod fixtures;
 pub mod names;
 pub mod plan;
 pub mod regions;

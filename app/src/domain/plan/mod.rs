@@ -235,23 +235,16 @@ pub fn plan(
         let name = name.to_owned();
         let entry = recorded.resources.iter().find(|r| r.kind == kind);
         let step = match entry {
-            None => Step {
+            None | Some(RecordedResource { status: RecordStatus::Pending, .. }) => Step {
                 kind,
                 name,
                 action: Action::Create,
                 settings: wanted.iter().map(|s| (s.field.to_owned(), s.value.clone())).collect(),
                 changes: Vec::new(),
                 replace_order: None,
-                note: None,
-            },
-            Some(r) if r.status == RecordStatus::Pending => Step {
-                kind,
-                name,
-                action: Action::Create,
-                settings: wanted.iter().map(|s| (s.field.to_owned(), s.value.clone())).collect(),
-                changes: Vec::new(),
-                replace_order: None,
-                note: Some("an earlier run was interrupted here; an existing resource of this name is adopted".into()),
+                note: entry.map(|_| {
+                    "an earlier run was interrupted here; an existing resource of this name is adopted".into()
+                }),
             },
             Some(r) => {
                 let changes = if r.settings.is_empty() { Vec::new() } else { diff(&wanted, &r.settings) };

@@ -5,25 +5,10 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::spec::presets::{Preset, PresetRoles};
-use crate::domain::spec::{AllocationStrategy, ComputeType, Network};
+use crate::domain::fixtures::{network, roles};
+use crate::domain::spec::presets::Preset;
+use crate::domain::spec::{AllocationStrategy, ComputeType};
 use crate::domain::validate;
-
-fn network() -> Network {
-    Network {
-        vpc_id: "vpc-0a1b2c3d".into(),
-        subnets: vec!["subnet-0123456789abcdef0".into(), "subnet-11111111".into()],
-        security_group_ids: vec!["sg-12345678".into()],
-    }
-}
-
-fn roles() -> PresetRoles {
-    PresetRoles {
-        instance_profile: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
-        execution_role: "arn:aws:iam::123456789012:role/ecsTaskExecutionRole".into(),
-        job_role: "arn:aws:iam::123456789012:role/inference".into(),
-    }
-}
 
 fn minimal() -> EnvironmentSpec {
     EnvironmentSpec::minimal("infer", "us-east-1", 16, None, network())

@@ -20,6 +20,61 @@ pub struct PresetRoles {
     pub job_role: String,
 }
 
+/// The inference container of the presets' task definitions.
+fn container(
+    image: &str,
+    command: &[String],
+    gpus: u32,
+    ports: Vec<PortMapping>,
+    logs: LogConfiguration,
+) -> ContainerSpec {
+    ContainerSpec {
+        name: "inference".into(),
+        image: image.to_owned(),
+        command: command.to_vec(),
+        environment: BTreeMap::new(),
+        port_mappings: ports,
+        gpus,
+        essential: true,
+        log_configuration: Some(logs),
+    }
+}
+
+/// Sizing of a preset's job definition.
+struct JobSize {
+    vcpus: f64,
+    memory: u32,
+    gpus: u32,
+    retry_attempts: u32,
+    timeout_seconds: u32,
+    platform: Platform,
+}
+
+fn job_definition(
+    name: &str,
+    image: &str,
+    command: &[String],
+    size: JobSize,
+    roles: &PresetRoles,
+    logs: LogConfiguration,
+) -> JobDefinitionSpec {
+    JobDefinitionSpec {
+        name: format!("{name}-job"),
+        image: image.to_owned(),
+        command: command.to_vec(),
+        vcpus: size.vcpus,
+        memory: size.memory,
+        gpus: size.gpus,
+        environment: BTreeMap::new(),
+        job_role: Some(roles.job_role.clone()),
+        execution_role: Some(roles.execution_role.clone()),
+        retry_attempts: size.retry_attempts,
+        timeout_seconds: Some(size.timeout_seconds),
+        platform: size.platform,
+        log_configuration: Some(logs),
+    }
+}
+
 /// Which preset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
@@ -62,7 +117,7 @@ impl Preset {
             ]),
         };
         let image = "public.ecr.aws/docker/library/python:3.12-slim".to_owned();
-        let command = vec!["python3".into(), "-m".into(), "inference".into()];
+        let command: Vec<String> = vec!["python3".into(), "-m".into(), "inference".into()];
         match self {
             Preset::GpuG5 => {
                 let types = vec!["g5.xlarge".to_owned(), "g5.2xlarge".to_owned()];
@@ -99,36 +154,34 @@ impl Preset {
                     requires_compatibilities: vec![Compatibility::Ec2],
                     execution_role: Some(roles.execution_role.clone()),
                     task_role: Some(roles.job_role.clone()),
-                    containers: vec![ContainerSpec {
-                        name: "inference".into(),
-                        image: image.clone(),
-                        command: command.clone(),
-                        environment: BTreeMap::new(),
-                        port_mappings: vec![PortMapping {
+                    containers: vec![container(
+                        &image,
+                        &command,
+                        1,
+                        vec![PortMapping {
                             container_port: 8080,
                             host_port: None,
                             protocol: Protocol::Tcp,
                         }],
-                        gpus: 1,
-                        essential: true,
-                        log_configuration: Some(logs("task")),
-                    }],
+                        logs("task"),
+                    )],
                 });
-                spec.job_definition = Some(JobDefinitionSpec {
-                    name: format!("{name}-job"),
-                    image,
-                    command,
+                let size = JobSize {
                     vcpus: 4.0,
                     memory: 15_360,
                     gpus: 1,
-                    environment: BTreeMap::new(),
-                    job_role: Some(roles.job_role.clone()),
-                    execution_role: Some(roles.execution_role.clone()),
                     retry_attempts: 2,
-                    timeout_seconds: Some(3600),
+                    timeout_seconds: 3600,
                     platform: Platform::Ec2,
-                    log_configuration: Some(logs("job")),
-                });
+                };
+                spec.job_definition = Some(job_definition(
+                    name,
+                    &image,
+                    &command,
+                    size,
+                    roles,
+                    logs("job"),
+                ));
             }
             Preset::CpuFargate => {
                 spec.compute_environment =
@@ -141,32 +194,24 @@ impl Preset {
                     requires_compatibilities: vec![Compatibility::Fargate],
                     execution_role: Some(roles.execution_role.clone()),
                     task_role: Some(roles.job_role.clone()),
-                    containers: vec![ContainerSpec {
-                        name: "inference".into(),
-                        image: image.clone(),
-                        command: command.clone(),
-                        environment: BTreeMap::new(),
-                        port_mappings: Vec::new(),
-                        gpus: 0,
-                        essential: true,
-                        log_configuration: Some(logs("task")),
-                    }],
+                    containers: vec![container(&image, &command, 0, Vec::new(), logs("task"))],
                 });
-                spec.job_definition = Some(JobDefinitionSpec {
-                    name: format!("{name}-job"),
-                    image,
-                    command,
+                let size = JobSize {
                     vcpus: 1.0,
                     memory: 2048,
                     gpus: 0,
-                    environment: BTreeMap::new(),
-                    job_role: Some(roles.job_role.clone()),
-                    execution_role: Some(roles.execution_role.clone()),
                     retry_attempts: 1,
-                    timeout_seconds: Some(1800),
+                    timeout_seconds: 1800,
                     platform: Platform::Fargate,
-                    log_configuration: Some(logs("job")),
-                });
+                };
+                spec.job_definition = Some(job_definition(
+                    name,
+                    &image,
+                    &command,
+                    size,
+                    roles,
+                    logs("job"),
+                ));
             }
             Preset::SpotBatch => {
                 let ce = &mut spec.compute_environment;
@@ -176,21 +221,22 @@ impl Preset {
                 ce.instance_types = vec!["c6i".into(), "m6i".into(), "c7i".into()];
                 ce.image_type = Some(ImageType::EcsAl2023);
                 ce.instance_role = Some(roles.instance_profile.clone());
-                spec.job_definition = Some(JobDefinitionSpec {
-                    name: format!("{name}-job"),
-                    image,
-                    command,
+                let size = JobSize {
                     vcpus: 2.0,
                     memory: 4096,
                     gpus: 0,
-                    environment: BTreeMap::new(),
-                    job_role: Some(roles.job_role.clone()),
-                    execution_role: Some(roles.execution_role.clone()),
                     retry_attempts: 3,
-                    timeout_seconds: Some(3600),
+                    timeout_seconds: 3600,
                     platform: Platform::Ec2,
-                    log_configuration: Some(logs("job")),
-                });
+                };
+                spec.job_definition = Some(job_definition(
+                    name,
+                    &image,
+                    &command,
+                    size,
+                    roles,
+                    logs("job"),
+                ));
             }
         }
         spec

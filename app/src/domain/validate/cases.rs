@@ -2,7 +2,8 @@
 //! it checks. Runs natively and, built for wasm32, under wasm-bindgen-test, so the
 //! browser's validation and the server's agree.
 
-use crate::domain::spec::presets::{Preset, PresetRoles};
+use crate::domain::fixtures::{network, roles};
+use crate::domain::spec::presets::Preset;
 use crate::domain::spec::*;
 use crate::domain::validate::validate;
 
@@ -13,22 +14,6 @@ enum Base {
     Gpu,
     Fargate,
     Spot,
-}
-
-fn network() -> Network {
-    Network {
-        vpc_id: "vpc-0a1b2c3d".into(),
-        subnets: vec!["subnet-0123456789abcdef0".into(), "subnet-11111111".into()],
-        security_group_ids: vec!["sg-12345678".into()],
-    }
-}
-
-fn roles() -> PresetRoles {
-    PresetRoles {
-        instance_profile: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
-        execution_role: "arn:aws:iam::123456789012:role/ecsTaskExecutionRole".into(),
-        job_role: "arn:aws:iam::123456789012:role/inference".into(),
-    }
 }
 
 fn base(b: Base) -> EnvironmentSpec {
