@@ -9,7 +9,7 @@ mod widgets;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -32,6 +32,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The console: header, routes, footer.
+///
+/// Every route renders with `SsrMode::Async`: the server waits for the page's data and
+/// sends complete HTML, so pages and forms work before (or without) the WASM.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -46,12 +49,12 @@ pub fn App() -> impl IntoView {
             <header::Header/>
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=environments::HomePage/>
-                    <Route path=path!("/signup") view=auth::SignUpPage/>
-                    <Route path=path!("/signin") view=auth::SignInPage/>
-                    <Route path=path!("/environments/new") view=environments::NewEnvironmentPage/>
-                    <Route path=path!("/environments/:id") view=environment::EnvironmentPage/>
-                    <Route path=path!("/environments/:id/review") view=environment::ReviewPage/>
+                    <Route path=path!("") view=environments::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/new") view=environments::NewEnvironmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id") view=environment::EnvironmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/review") view=environment::ReviewPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer>
