@@ -15,6 +15,24 @@ if [ ! -d e2e/node_modules ]; then
   (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# PostgreSQL for the store suite's second backend (installed but stopped on CI machines).
+if [ -z "${CONSOLE_TEST_POSTGRES_URL:-}" ] && [ -z "${CONSOLE_TEST_SKIP_POSTGRES:-}" ]; then
+  if command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
+    cluster=$(pg_lsclusters --no-header | awk 'NR==1 { print $1 " " $2 }')
+    if [ -n "$cluster" ]; then
+      say "starting PostgreSQL $cluster for the store tests"
+      pg_ctlcluster $cluster start 2>/dev/null || true
+      for _ in $(seq 1 50); do su postgres -c "psql -qAtc 'select 1'" >/dev/null 2>&1 && break; sleep 0.2; done
+      su postgres -c "psql -qc \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'root') THEN CREATE ROLE root SUPERUSER LOGIN; END IF; END\\\$\\\$\"" >/dev/null
+      export CONSOLE_TEST_POSTGRES_URL="postgres://root@%2Fvar%2Frun%2Fpostgresql/postgres"
+    fi
+  fi
+  if [ -z "${CONSOLE_TEST_POSTGRES_URL:-}" ]; then
+    echo "PostgreSQL is not available: the store suite runs on SQLite only (set CONSOLE_TEST_POSTGRES_URL to include it)." >&2
+    export CONSOLE_TEST_SKIP_POSTGRES=1
+  fi
+fi
+
 say "building the console (server and WASM)"
 cargo leptos build
 

@@ -16,12 +16,12 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use crate::config::Config;
 use crate::emulator::Emulator;
-use crate::store::SqlStore;
+use crate::store::{Backend, SqlStore};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,11 +75,6 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
             "marked runs of a previous process as interrupted"
         );
     }
-    let sessions = SqliteStore::new(store.pool().clone());
-    sessions
-        .migrate()
-        .await
-        .map_err(|e| StartError::Sessions(e.to_string()))?;
 
     let aws = aws::connect(config).await?;
     let services = Services {
@@ -88,20 +83,46 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         aws: aws.info,
         wait,
     };
-    let session_layer = SessionManagerLayer::new(sessions)
+    let router = router(leptos_options.clone(), services);
+    // Sessions live in the same database, so any replica can serve any session.
+    let sessions_failed = |e: sqlx::Error| StartError::Sessions(e.to_string());
+    let router = match store.backend() {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&config.database_url)
+                .await
+                .map_err(sessions_failed)?;
+            let sessions = SqliteStore::new(pool);
+            sessions.migrate().await.map_err(sessions_failed)?;
+            router.layer(session_layer(sessions, config))
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&config.database_url)
+                .await
+                .map_err(sessions_failed)?;
+            let sessions = PostgresStore::new(pool);
+            sessions.migrate().await.map_err(sessions_failed)?;
+            router.layer(session_layer(sessions, config))
+        }
+    };
+    Ok(Console {
+        router,
+        leptos_options,
+        emulator: aws.emulator,
+        store,
+    })
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, `Secure` behind TLS, expiring after the
+/// configured inactivity.
+fn session_layer<S: SessionStore + Clone>(store: S, config: &Config) -> SessionManagerLayer<S> {
+    SessionManagerLayer::new(store)
         .with_name("console_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
             config.session_idle_seconds,
-        )));
-    Ok(Console {
-        router: router(leptos_options.clone(), services).layer(session_layer),
-        leptos_options,
-        emulator: aws.emulator,
-        store,
-    })
+        )))
 }
 
 /// The routes: Leptos pages and server functions (with [`Services`] in context), static

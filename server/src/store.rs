@@ -1,23 +1,47 @@
 //! The storage adapter: implements the engine's [`app::engine::Store`] port with sqlx on
 //! SQLite (one file, WAL). Migrations live in `server/migrations`.
 
-use std::str::FromStr;
-
 use app::domain::{
     EnvironmentSpec, RecordStatus, RecordedResource, RecordedState, ResourceKind, RunKind,
     RunRecord, RunState,
 };
 use app::engine::{EnvironmentRecord, Store, StoreError, UserRecord};
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The sqlx store.
+/// Which database the store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: one file, embedded; the default.
+    Sqlite,
+    /// PostgreSQL: shared by several console replicas.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `DATABASE_URL` names.
+    pub fn of(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Backend(format!(
+                "DATABASE_URL must start with sqlite: or postgres:// (got {})",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// The sqlx store, on SQLite or PostgreSQL (the same SQL and migrations on both).
 #[derive(Clone, Debug)]
 pub struct SqlStore {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -39,9 +63,16 @@ fn new_id() -> String {
 }
 
 impl SqlStore {
-    /// Opens (creating if missing) the database at `url` and runs the migrations.
+    /// Opens the database at `url` (an SQLite file is created if missing, with WAL and
+    /// foreign keys on) and runs the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        if let Some(path) = url.strip_prefix("sqlite://") {
+        sqlx::any::install_default_drivers();
+        let backend_kind = Backend::of(url)?;
+        let mut url = url.to_owned();
+        if backend_kind == Backend::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             let file = path.split('?').next().unwrap_or(path);
             if let Some(dir) = std::path::Path::new(file).parent()
                 && !dir.as_os_str().is_empty()
@@ -49,35 +80,49 @@ impl SqlStore {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| StoreError::Backend(format!("create {}: {e}", dir.display())))?;
             }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
+            }
         }
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(backend)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend_kind == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
             .await
             .map_err(backend)?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(SqlStore { pool })
+        Ok(SqlStore {
+            pool,
+            backend: backend_kind,
+        })
     }
 
-    /// The pool (shared with the session store).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Marks runs left "running" by a previous process as failed: nothing executes them
     /// any more. Their journal entries stay, so the next run resumes from them.
     pub async fn fail_interrupted_runs(&self) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE runs SET state = 'failed', finished_at = ?, \
+            "UPDATE runs SET state = 'failed', finished_at = $1, \
              error = 'interrupted: the console stopped during this run; apply or destroy again to continue' \
              WHERE state = 'running'",
         )
@@ -90,10 +135,10 @@ impl SqlStore {
 }
 
 async fn bump_serial(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     environment_id: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE environments SET journal_serial = journal_serial + 1 WHERE id = ?")
+    sqlx::query("UPDATE environments SET journal_serial = journal_serial + 1 WHERE id = $1")
         .bind(environment_id)
         .execute(&mut **tx)
         .await
@@ -101,7 +146,7 @@ async fn bump_serial(
     Ok(())
 }
 
-fn environment_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EnvironmentRecord, StoreError> {
+fn environment_from_row(row: &AnyRow) -> Result<EnvironmentRecord, StoreError> {
     let json: String = row.get("spec_json");
     Ok(EnvironmentRecord {
         id: row.get("id"),
@@ -111,7 +156,7 @@ fn environment_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EnvironmentReco
     })
 }
 
-fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
+fn run_from_row(row: &AnyRow) -> Result<RunRecord, StoreError> {
     let kind: String = row.get("kind");
     let state: String = row.get("state");
     Ok(RunRecord {
@@ -139,7 +184,7 @@ impl Store for SqlStore {
     async fn create_user(&self, username: &str, password_hash: &str) -> Result<String, StoreError> {
         let id = new_id();
         sqlx::query(
-            "INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&id)
         .bind(username)
@@ -158,7 +203,7 @@ impl Store for SqlStore {
     }
 
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = ?")
+        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)
             .await
@@ -179,7 +224,7 @@ impl Store for SqlStore {
         let json = serde_json::to_string(spec).map_err(|e| StoreError::Backend(e.to_string()))?;
         sqlx::query(
             "INSERT INTO environments (id, owner_id, name, region, spec_json, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(owner_id)
@@ -207,7 +252,7 @@ impl Store for SqlStore {
         region: &str,
         name: &str,
     ) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT id FROM environments WHERE region = ? AND name = ?")
+        sqlx::query_scalar("SELECT id FROM environments WHERE region = $1 AND name = $2")
             .bind(region)
             .bind(name)
             .fetch_optional(&self.pool)
@@ -221,7 +266,7 @@ impl Store for SqlStore {
     ) -> Result<Vec<EnvironmentRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, owner_id, spec_json, created_at FROM environments \
-             WHERE owner_id = ? ORDER BY created_at DESC, id",
+             WHERE owner_id = $1 ORDER BY created_at DESC, id",
         )
         .bind(owner_id)
         .fetch_all(&self.pool)
@@ -232,7 +277,7 @@ impl Store for SqlStore {
 
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, owner_id, spec_json, created_at FROM environments WHERE id = ?",
+            "SELECT id, owner_id, spec_json, created_at FROM environments WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -242,14 +287,15 @@ impl Store for SqlStore {
     }
 
     async fn journal(&self, environment_id: &str) -> Result<RecordedState, StoreError> {
-        let serial: Option<i64> =
-            sqlx::query_scalar("SELECT journal_serial FROM environments WHERE id = ?")
-                .bind(environment_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
+        let serial: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(journal_serial AS BIGINT) FROM environments WHERE id = $1",
+        )
+        .bind(environment_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         let rows = sqlx::query(
-            "SELECT kind, name, arn, status, settings_json FROM resources WHERE environment_id = ?",
+            "SELECT kind, name, arn, status, settings_json FROM resources WHERE environment_id = $1",
         )
         .bind(environment_id)
         .fetch_all(&self.pool)
@@ -291,7 +337,7 @@ impl Store for SqlStore {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query(
             "INSERT INTO resources (environment_id, kind, name, arn, status, settings_json, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (environment_id, kind) DO UPDATE SET \
              name = excluded.name, arn = excluded.arn, status = excluded.status, \
              settings_json = excluded.settings_json, updated_at = excluded.updated_at",
@@ -316,7 +362,7 @@ impl Store for SqlStore {
         kind: ResourceKind,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        sqlx::query("DELETE FROM resources WHERE environment_id = ? AND kind = ?")
+        sqlx::query("DELETE FROM resources WHERE environment_id = $1 AND kind = $2")
             .bind(environment_id)
             .bind(kind.key())
             .execute(&mut *tx)
@@ -335,7 +381,7 @@ impl Store for SqlStore {
         let id = new_id();
         let inserted = sqlx::query(
             "INSERT INTO runs (id, environment_id, kind, state, started_by, started_at) \
-             VALUES (?, ?, ?, 'running', ?, ?)",
+             VALUES ($1, $2, $3, 'running', $4, $5)",
         )
         .bind(&id)
         .bind(environment_id)
@@ -349,7 +395,7 @@ impl Store for SqlStore {
             Err(e) if is_unique_violation(&e) => {
                 let running = sqlx::query(
                     "SELECT kind, started_by, started_at FROM runs \
-                     WHERE environment_id = ? AND state = 'running'",
+                     WHERE environment_id = $1 AND state = 'running'",
                 )
                 .bind(environment_id)
                 .fetch_optional(&self.pool)
@@ -370,7 +416,7 @@ impl Store for SqlStore {
     }
 
     async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET current_step = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET current_step = $1 WHERE id = $2")
             .bind(step)
             .bind(run_id)
             .execute(&self.pool)
@@ -385,7 +431,7 @@ impl Store for SqlStore {
         } else {
             RunState::Succeeded
         };
-        sqlx::query("UPDATE runs SET state = ?, error = ?, finished_at = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4")
             .bind(state.key())
             .bind(error)
             .bind(now())
@@ -399,7 +445,7 @@ impl Store for SqlStore {
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT id, kind, state, started_by, started_at, current_step, error FROM runs \
-             WHERE environment_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+             WHERE environment_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
         )
         .bind(environment_id)
         .fetch_optional(&self.pool)

@@ -1,0 +1,291 @@
+//! The store suite, run on both backends: SQLite (a temporary file) and PostgreSQL (a
+//! fresh database per test on the server named by `CONSOLE_TEST_POSTGRES_URL`, which
+//! `.ci/test.sh` starts). Set `CONSOLE_TEST_SKIP_POSTGRES=1` to run SQLite only.
+
+mod common;
+
+use std::future::Future;
+
+use app::domain::{
+    EnvironmentSpec, Network, RecordStatus, RecordedResource, ResourceKind, RunKind, RunState,
+};
+use app::engine::{Store, StoreError};
+use server::store::{Backend, SqlStore};
+use sqlx::Connection;
+
+/// A database for one test; dropped (PostgreSQL) or deleted (SQLite) afterwards.
+struct TestDb {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        TestDb {
+            url: format!("sqlite://{}/store.db", dir.path().display()),
+            _dir: Some(dir),
+            drop_pg: None,
+        }
+    }
+
+    async fn postgres() -> Option<Self> {
+        let admin = match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
+            Ok(url) => url,
+            Err(_) if std::env::var("CONSOLE_TEST_SKIP_POSTGRES").is_ok() => return None,
+            Err(_) => panic!(
+                "set CONSOLE_TEST_POSTGRES_URL (e.g. postgres://root@/postgres?host=/var/run/postgresql) or CONSOLE_TEST_SKIP_POSTGRES=1"
+            ),
+        };
+        let name = format!("console_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let (base, query) = admin
+            .split_once('?')
+            .map_or((admin.as_str(), ""), |(b, q)| (b, q));
+        let base = &base[..base.rfind('/').unwrap()];
+        let url = if query.is_empty() {
+            format!("{base}/{name}")
+        } else {
+            format!("{base}/{name}?{query}")
+        };
+        Some(TestDb {
+            url,
+            _dir: None,
+            drop_pg: Some((admin, name)),
+        })
+    }
+
+    async fn cleanup(self) {
+        if let Some((admin, name)) = &self.drop_pg {
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Runs `check` against a fresh store on each backend.
+async fn on_both<F, Fut>(check: F)
+where
+    F: Fn(SqlStore) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut dbs = vec![TestDb::sqlite()];
+    dbs.extend(TestDb::postgres().await);
+    for db in dbs {
+        let store = SqlStore::connect(&db.url).await.unwrap();
+        let expected = if db.drop_pg.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        assert_eq!(store.backend(), expected);
+        check(store).await;
+        db.cleanup().await;
+    }
+}
+
+fn spec(name: &str) -> EnvironmentSpec {
+    let network = Network {
+        vpc_id: "vpc-12345678".into(),
+        subnets: vec!["subnet-12345678".into()],
+        security_group_ids: vec!["sg-12345678".into()],
+    };
+    EnvironmentSpec::minimal(name, "us-east-1", 16, None, network)
+}
+
+#[tokio::test]
+async fn users_are_unique_by_name() {
+    on_both(|store| async move {
+        let id = store.create_user("alice", "hash").await.unwrap();
+        assert!(matches!(
+            store.create_user("alice", "other").await,
+            Err(StoreError::Conflict(_))
+        ));
+        let found = store.find_user("alice").await.unwrap().unwrap();
+        assert_eq!((found.id, found.password_hash.as_str()), (id, "hash"));
+        assert!(store.find_user("bob").await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn environments_are_per_owner_and_unique_per_region() {
+    on_both(|store| async move {
+        let alice = store.create_user("alice", "h").await.unwrap();
+        let bob = store.create_user("bob", "h").await.unwrap();
+        let a = store
+            .insert_environment(&alice, &spec("one"))
+            .await
+            .unwrap();
+        let b = store
+            .insert_environment(&alice, &spec("two"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.insert_environment(&bob, &spec("one")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let mut elsewhere = spec("one");
+        elsewhere.region = "eu-west-1".into();
+        store.insert_environment(&bob, &elsewhere).await.unwrap();
+
+        let listed: Vec<String> = store
+            .list_environments(&alice)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(listed.len(), 2);
+        assert!(listed.contains(&a) && listed.contains(&b));
+        assert_eq!(store.list_environments(&bob).await.unwrap().len(), 1);
+        assert_eq!(
+            store.environment_named("us-east-1", "one").await.unwrap(),
+            Some(a.clone())
+        );
+        let got = store.get_environment(&a).await.unwrap().unwrap();
+        assert_eq!(got.spec, spec("one"));
+        assert_eq!(got.owner_id, alice);
+        assert!(store.get_environment("nope").await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_journal_keeps_settings_and_counts_writes() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let env = store.insert_environment(&owner, &spec("j")).await.unwrap();
+        assert_eq!(store.journal(&env).await.unwrap().serial, 0);
+        let mut entry = RecordedResource {
+            kind: ResourceKind::ComputeEnvironment,
+            name: "j-ce".into(),
+            arn: None,
+            status: RecordStatus::Pending,
+            settings: Default::default(),
+        };
+        store.record_resource(&env, &entry).await.unwrap();
+        entry.status = RecordStatus::Created;
+        entry.arn = Some("arn:aws:batch:us-east-1:123456789012:compute-environment/j-ce".into());
+        entry.settings =
+            app::domain::plan::settings_map(&spec("j"), ResourceKind::ComputeEnvironment);
+        store.record_resource(&env, &entry).await.unwrap();
+        let journal = store.journal(&env).await.unwrap();
+        assert_eq!(journal.serial, 2);
+        assert_eq!(journal.resources, vec![entry.clone()]);
+        store
+            .forget_resource(&env, ResourceKind::ComputeEnvironment)
+            .await
+            .unwrap();
+        let journal = store.journal(&env).await.unwrap();
+        assert_eq!((journal.serial, journal.resources.len()), (3, 0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_run_at_a_time_and_interrupted_runs_are_closed() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let env = store.insert_environment(&owner, &spec("r")).await.unwrap();
+        let run = store
+            .start_run(&env, RunKind::Apply, "alice")
+            .await
+            .unwrap();
+        let refused = store
+            .start_run(&env, RunKind::Destroy, "bob")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("apply in progress by alice since "),
+            "{refused}"
+        );
+        store.run_step(&run, "create ECS cluster r").await.unwrap();
+        let latest = store.latest_run(&env).await.unwrap().unwrap();
+        assert_eq!(
+            (latest.state, latest.current_step.as_deref()),
+            (RunState::Running, Some("create ECS cluster r"))
+        );
+        assert_eq!(store.fail_interrupted_runs().await.unwrap(), 1);
+        let latest = store.latest_run(&env).await.unwrap().unwrap();
+        assert_eq!(latest.state, RunState::Failed);
+        assert!(latest.error.unwrap().starts_with("interrupted"));
+        let second = store
+            .start_run(&env, RunKind::Destroy, "bob")
+            .await
+            .unwrap();
+        store.finish_run(&second, None).await.unwrap();
+        let latest = store.latest_run(&env).await.unwrap().unwrap();
+        assert_eq!(
+            (latest.id, latest.kind, latest.state),
+            (second, RunKind::Destroy, RunState::Succeeded)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_engine_applies_and_destroys_with_either_store() {
+    on_both(|store| async move {
+        let moto = common::moto().await;
+        let aws = common::aws(&moto.endpoint).await;
+        let cloud = server::aws::AwsCloud::new(
+            server::aws::sdk_config(Some(&moto.endpoint), Some("us-east-1")).await,
+        );
+        let role = cloud.ensure_sandbox_batch_role().await.unwrap();
+        let network = app::engine::Cloud::default_network(&cloud, "us-east-1")
+            .await
+            .unwrap()
+            .unwrap();
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let spec = EnvironmentSpec::minimal("both", "us-east-1", 8, Some(role), network);
+        let id = store.insert_environment(&owner, &spec).await.unwrap();
+        let env = store.get_environment(&id).await.unwrap().unwrap();
+        for kind in [RunKind::Apply, RunKind::Destroy] {
+            let run = app::engine::start_run(&store, &env, kind, "alice")
+                .await
+                .unwrap();
+            app::engine::execute(&cloud, &store, &env, &run, kind, common::fast_wait())
+                .await
+                .unwrap();
+            if kind == RunKind::Apply {
+                assert_eq!(aws.job_queue_names().await, vec!["both-queue"]);
+                assert_eq!(store.journal(&id).await.unwrap().resources.len(), 3);
+            }
+        }
+        assert_eq!(aws.cluster_names().await, Vec::<String>::new());
+        assert!(store.journal(&id).await.unwrap().resources.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_console_starts_on_postgresql() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let moto = common::moto().await;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let config = <server::config::Config as clap::Parser>::parse_from([
+        "server",
+        "--leptos-config",
+        &format!("{root}/Leptos.toml"),
+        "--database-url",
+        &db.url,
+        "--aws-endpoint-url",
+        &moto.endpoint,
+    ]);
+    let console = server::build(&config, common::fast_wait()).await.unwrap();
+    assert_eq!(console.store.backend(), Backend::Postgres);
+    drop(console);
+    db.cleanup().await;
+}
