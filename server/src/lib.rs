@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod config;
 pub mod emulator;
+pub mod security;
 pub mod store;
 
 use std::sync::Arc;
@@ -104,6 +105,12 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
             router.layer(session_layer(sessions, config))
         }
     };
+    let mut router = router
+        .layer(axum::middleware::from_fn(security::same_origin))
+        .layer(axum::middleware::from_fn(security::limit_body));
+    for layer in security::headers(config.secure_cookies) {
+        router = router.layer(layer);
+    }
     Ok(Console {
         router,
         leptos_options,

@@ -81,6 +81,15 @@ impl Client {
         self.call("create_environment", &form).await
     }
 
+    async fn get_response(&mut self, path: &str) -> axum::response::Response {
+        let req = Request::get(path).header(header::ACCEPT, "text/html");
+        self.router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
     async fn get(&mut self, path: &str) -> Reply {
         let mut req = Request::get(path).header(header::ACCEPT, "text/html");
         if let Some(c) = &self.cookie {
@@ -144,6 +153,52 @@ async fn accounts_validation_and_isolation() {
     let r = anonymous.get("/no-such-page").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("Page not found") && r.body.contains("sandbox: local AWS emulator"));
+
+    // Every page carries the security headers.
+    let page = anonymous.get_response("/signin").await;
+    let h = page.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "same-origin");
+
+    // A state-changing request from another site is refused before it runs.
+    let forged = Request::post("/api/sign_up")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(
+            "username=mallory&password=correct+horse+battery",
+        ))
+        .unwrap();
+    assert_eq!(anonymous.send(forged).await.status, StatusCode::FORBIDDEN);
+    let same_site = Request::post("/api/sign_in")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("username=nobody&password=whatever+it+is"))
+        .unwrap();
+    assert_eq!(
+        anonymous.send(same_site).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Oversized bodies are refused.
+    let huge = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "username={}&password=x",
+            "a".repeat(100_000)
+        )))
+        .unwrap();
+    assert_eq!(
+        anonymous.send(huge).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 
     // Sign-up rules are checked per field.
     let r = alice
