@@ -83,6 +83,7 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         cloud: Arc::new(aws.cloud),
         aws: aws.info,
         wait,
+        sign_in_limiter: Arc::new(app::api::ssr::sign_in_limiter()),
     };
     let router = router(leptos_options.clone(), services);
     // Sessions live in the same database, so any replica can serve any session.

@@ -395,6 +395,31 @@ async fn accounts_validation_and_isolation() {
             .contains(&id)
     );
 
+    // Sign-in attempts are throttled per username, even with the right password.
+    let mut guesser = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    for _ in 0..10 {
+        let r = guesser
+            .call(
+                "sign_in",
+                &[("username", "bob"), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = guesser
+        .call(
+            "sign_in",
+            &[("username", "bob"), ("password", "another password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        matches!(r.error(), AppError::TooManyRequests(m) if m.starts_with("Too many sign-in attempts for bob"))
+    );
+
     // Sign-out ends the session.
     alice.call("sign_out", &[]).await;
     assert_eq!(

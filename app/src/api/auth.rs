@@ -101,7 +101,16 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     use super::ssr::{respond, services};
     respond(async {
         let username = username.trim().to_owned();
-        let user = services()?.store.find_user(&username).await?;
+        let services = services()?;
+        if let Err(not_until) = services.sign_in_limiter.check_key(&username.to_lowercase()) {
+            use governor::clock::{Clock, DefaultClock};
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            return Err(AppError::TooManyRequests(format!(
+                "Too many sign-in attempts for {username}; try again in {} s",
+                wait.as_secs().max(1)
+            )));
+        }
+        let user = services.store.find_user(&username).await?;
         let refused = || {
             AppError::invalid(
                 "password",

@@ -21,6 +21,9 @@ pub enum AppError {
     /// The request conflicts with the current state (e.g. a run in progress).
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts; the message says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// AWS refused or failed: the step, the error code, the message and request id.
     #[error("{0}")]
     Aws(String),
@@ -56,6 +59,7 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooManyRequests(_) => 429,
             AppError::Aws(_) => 502,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 400,

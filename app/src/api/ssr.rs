@@ -24,6 +24,19 @@ pub struct Services {
     pub aws: AwsInfo,
     /// How the engine waits for AWS.
     pub wait: WaitPolicy,
+    /// Sign-in attempts per username.
+    pub sign_in_limiter: Arc<SignInLimiter>,
+}
+
+/// Rate limiter of sign-in attempts, keyed by username.
+pub type SignInLimiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// Ten sign-in attempts at once per username, then one every 30 seconds.
+pub fn sign_in_limiter() -> SignInLimiter {
+    let quota = governor::Quota::with_period(std::time::Duration::from_secs(30))
+        .expect("a non-zero period")
+        .allow_burst(std::num::NonZeroU32::new(10).expect("non-zero"));
+    governor::RateLimiter::keyed(quota)
 }
 
 /// The services provided by the server.
