@@ -96,6 +96,9 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   expect(await arn('job_queue')).toBe(queue.jobQueueArn);
   expect(ce.computeResources?.type).toBe('FARGATE');
   await expect(page.locator('#drift')).toHaveCount(0);
+  const applied = page.locator('#activity tr[data-action="environment.apply"] td');
+  await expect(applied.nth(1)).toHaveText(username);
+  await expect(applied.nth(3)).toHaveText('127.0.0.1');
 
   // A change made in AWS behind the console's back shows as drift.
   await aws.batch.send(new UpdateJobQueueCommand({ jobQueue: `${name}-queue`, priority: 7 }));

@@ -30,8 +30,13 @@ async fn main() -> std::process::ExitCode {
         }
     };
     println!("console listening on http://{addr}");
-    let serve = axum::serve(listener, console.router.into_make_service())
-        .with_graceful_shutdown(shutdown_signal());
+    let serve = axum::serve(
+        listener,
+        console
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal());
     if let Err(e) = serve.await {
         tracing::error!("server error: {e}");
         return std::process::ExitCode::FAILURE;

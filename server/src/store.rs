@@ -5,7 +5,7 @@ use app::domain::{
     EnvironmentSpec, RecordStatus, RecordedResource, RecordedState, ResourceKind, RunKind,
     RunRecord, RunState,
 };
-use app::engine::{EnvironmentRecord, Store, StoreError, UserRecord};
+use app::engine::{AuditEntry, EnvironmentRecord, Store, StoreError, UserRecord};
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -452,5 +452,50 @@ impl Store for SqlStore {
         .await
         .map_err(backend)?;
         row.as_ref().map(run_from_row).transpose()
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit (id, at, actor, action, environment_id, address, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(new_id())
+        .bind(now())
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.environment_id)
+        .bind(&entry.address)
+        .bind(&entry.detail)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        environment_id: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, environment_id, address, detail FROM audit \
+             WHERE environment_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(environment_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                at: r.get("at"),
+                actor: r.get("actor"),
+                action: r.get("action"),
+                environment_id: r.get("environment_id"),
+                address: r.get("address"),
+                detail: r.get("detail"),
+            })
+            .collect())
     }
 }

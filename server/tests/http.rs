@@ -328,6 +328,18 @@ async fn accounts_validation_and_isolation() {
         page.body
     );
 
+    // The environment's activity says who created it.
+    let r = alice.call("get_environment", &[("id", &id)]).await;
+    let page: app::api::types::EnvironmentPage = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(page.activity.len(), 1);
+    assert_eq!(
+        (
+            page.activity[0].actor.as_str(),
+            page.activity[0].action.as_str()
+        ),
+        ("alice", "environment.create")
+    );
+
     // Bob can neither see nor act on Alice's environment.
     assert_eq!(
         bob.call("get_environment", &[("id", &id)]).await.status,

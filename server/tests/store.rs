@@ -234,6 +234,38 @@ async fn one_run_at_a_time_and_interrupted_runs_are_closed() {
 }
 
 #[tokio::test]
+async fn the_audit_log_is_per_environment_and_newest_first() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let env = store.insert_environment(&owner, &spec("a")).await.unwrap();
+        let entry = |action: &str, env: Option<&str>| app::domain::AuditEntry {
+            at: String::new(),
+            actor: "alice".into(),
+            action: action.into(),
+            environment_id: env.map(str::to_owned),
+            address: "127.0.0.1".into(),
+            detail: format!("did {action}"),
+        };
+        store.audit(&entry("session.sign_in", None)).await.unwrap();
+        store
+            .audit(&entry("environment.create", Some(&env)))
+            .await
+            .unwrap();
+        store
+            .audit(&entry("environment.apply", Some(&env)))
+            .await
+            .unwrap();
+        let log = store.audit_log(&env, 10).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["environment.apply", "environment.create"]);
+        assert_eq!(log[0].address, "127.0.0.1");
+        assert!(!log[0].at.is_empty());
+        assert_eq!(store.audit_log(&env, 1).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_engine_applies_and_destroys_with_either_store() {
     on_both(|store| async move {
         let moto = common::moto().await;

@@ -88,6 +88,14 @@ pub async fn sign_up(username: String, password: String) -> Result<(), AppError>
             }
             Err(e) => return Err(e.into()),
         };
+        super::ssr::audit(
+            &services()?,
+            &username,
+            "account.create",
+            None,
+            "local account created",
+        )
+        .await?;
         ssr::sign_in_session(id, username).await?;
         leptos_axum::redirect("/");
         Ok(())
@@ -121,11 +129,28 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
         let Some(user) = user else {
             // Hash anyway, so the response time does not tell unknown users apart.
             ssr::hash_password(password).await?;
+            super::ssr::audit(
+                &services,
+                &username,
+                "session.sign_in_refused",
+                None,
+                "unknown user",
+            )
+            .await?;
             return Err(refused());
         };
         if !ssr::verify_password(password, user.password_hash).await? {
+            super::ssr::audit(
+                &services,
+                &username,
+                "session.sign_in_refused",
+                None,
+                "wrong password",
+            )
+            .await?;
             return Err(refused());
         }
+        super::ssr::audit(&services, &username, "session.sign_in", None, "signed in").await?;
         ssr::sign_in_session(user.id, username).await?;
         leptos_axum::redirect("/");
         Ok(())

@@ -131,6 +131,14 @@ pub async fn create_environment(
             Err(StoreError::Conflict(_)) => return Err(taken()),
             Err(e) => return Err(e.into()),
         };
+        super::ssr::audit(
+            &services,
+            &user.username,
+            "environment.create",
+            Some(&id),
+            format!("created {} in {}", spec.name, spec.region),
+        )
+        .await?;
         leptos_axum::redirect(&format!("/environments/{id}/review"));
         Ok(())
     })
@@ -157,6 +165,7 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
         let journal = services.store.journal(&env.id).await?;
         let drift = crate::domain::plan(&env.spec, &journal, &observed).drift;
         Ok(EnvironmentPage {
+            activity: services.store.audit_log(&env.id, 20).await?,
             drift,
             run: services.store.latest_run(&env.id).await?,
             id: env.id,
@@ -208,6 +217,14 @@ pub async fn apply_environment(id: String, fingerprint: String) -> Result<(), Ap
                 "The environment changed since this plan was shown; review it again".into(),
             ));
         }
+        super::ssr::audit(
+            &services,
+            &user.username,
+            "environment.apply",
+            Some(&id),
+            format!("applied plan {fingerprint}"),
+        )
+        .await?;
         spawn_run(&services, env, RunKind::Apply, &user.username).await?;
         leptos_axum::redirect(&format!("/environments/{id}"));
         Ok(())
@@ -231,6 +248,14 @@ pub async fn destroy_environment(id: String, confirm: String) -> Result<(), AppE
                 format!("Type the environment's name, {}, to confirm", env.spec.name),
             ));
         }
+        super::ssr::audit(
+            &services,
+            &user.username,
+            "environment.destroy",
+            Some(&id),
+            "destroy started",
+        )
+        .await?;
         spawn_run(&services, env, RunKind::Destroy, &user.username).await?;
         leptos_axum::redirect(&format!("/environments/{id}"));
         Ok(())

@@ -90,6 +90,37 @@ pub async fn owned_environment(
     }
 }
 
+/// The client's address, as the socket saw it ("unknown" when not served over TCP).
+pub fn client_address() -> String {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Appends to the audit log: `actor` did `action` (to `environment_id`).
+pub async fn audit(
+    services: &Services,
+    actor: &str,
+    action: &str,
+    environment_id: Option<&str>,
+    detail: impl Into<String>,
+) -> Result<(), AppError> {
+    let entry = crate::domain::AuditEntry {
+        at: String::new(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        environment_id: environment_id.map(str::to_owned),
+        address: client_address(),
+        detail: detail.into(),
+    };
+    Ok(services.store.audit(&entry).await?)
+}
+
 /// Logs an internal failure and returns an error that carries only a reference.
 pub fn internal(detail: impl std::fmt::Display) -> AppError {
     let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::plan::Drift;
-use crate::domain::{EnvironmentSpec, Plan, Problem, ResourceView, RunRecord};
+use crate::domain::{AuditEntry, EnvironmentSpec, Plan, Problem, ResourceView, RunRecord};
 
 /// The AWS side of the console, for the header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +61,8 @@ pub struct EnvironmentPage {
     pub aws_error: Option<String>,
     /// Where AWS differs from what the console applied.
     pub drift: Vec<Drift>,
+    /// The latest audit log lines about the environment, newest first.
+    pub activity: Vec<AuditEntry>,
     /// The latest run.
     pub run: Option<RunRecord>,
 }

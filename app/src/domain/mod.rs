@@ -15,7 +15,7 @@ pub mod validate;
 
 pub use plan::{Action, FieldChange, Plan, RecordedState, Step, destroy_plan, plan};
 pub use resource::{Observed, RecordStatus, RecordedResource, ResourceKind, ResourceView};
-pub use run::{RunKind, RunRecord, RunState};
+pub use run::{AuditEntry, RunKind, RunRecord, RunState};
 pub use spec::{
     ClusterSpec, ComputeEnvironmentSpec, ComputeType, EnvironmentSpec, JobQueueSpec, Network,
     NewEnvironment, SCHEMA_VERSION,

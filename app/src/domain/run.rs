@@ -63,3 +63,20 @@ pub struct RunRecord {
     /// The error that stopped it.
     pub error: Option<String>,
 }
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (username, or the name tried for a failed sign-in).
+    pub actor: String,
+    /// What, e.g. `environment.apply`.
+    pub action: String,
+    /// Which environment, if any.
+    pub environment_id: Option<String>,
+    /// From which client address.
+    pub address: String,
+    /// Details for a person.
+    pub detail: String,
+}

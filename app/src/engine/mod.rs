@@ -9,8 +9,8 @@ mod wait;
 
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
-    CallerIdentity, Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, RunRecord,
-    RunState, Store, UserRecord, tags_for,
+    AuditEntry, CallerIdentity, Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind,
+    RunRecord, RunState, Store, UserRecord, tags_for,
 };
 pub use runner::{apply, destroy, execute, observe, start_run};
 pub use wait::WaitPolicy;

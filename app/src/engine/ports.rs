@@ -4,11 +4,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::error::{CloudError, StoreError};
+pub use crate::domain::{AuditEntry, Observed, RunKind, RunRecord, RunState};
 use crate::domain::{
     ClusterSpec, ComputeEnvironmentSpec, EnvironmentSpec, JobQueueSpec, Network, RecordedResource,
     RecordedState, ResourceKind,
 };
-pub use crate::domain::{Observed, RunKind, RunRecord, RunState};
 
 /// Who the console acts as in AWS (sts:GetCallerIdentity).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,4 +153,13 @@ pub trait Store: Send + Sync {
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
     /// The environment's most recent run.
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Appends to the audit log (`at` is set by the store).
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The environment's audit log, newest first, at most `limit` lines.
+    async fn audit_log(
+        &self,
+        environment_id: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
 }

@@ -114,6 +114,20 @@ fn page_view(
         })}
         <h2>"Settings"</h2>
         {spec_view(p.spec)}
+        <h2>"Activity"</h2>
+        <table class="list" id="activity">
+            <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
+            <tbody>
+                {p.activity.iter().map(|a| view! {
+                    <tr data-action=a.action.clone()>
+                        <td>{a.at.clone()}</td>
+                        <td>{a.actor.clone()}</td>
+                        <td>{a.detail.clone()}</td>
+                        <td>{a.address.clone()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
         <h2>"Destroy"</h2>
         <p>"Deletes the job queue, the compute environment and the cluster, in that order, waiting for each."</p>
         <ActionForm action=destroy attr:class="form inline" attr:id="destroy-form">
