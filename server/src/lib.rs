@@ -12,9 +12,11 @@ use app::api::ssr::Services;
 use app::engine::WaitPolicy;
 use app::{App, shell};
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
@@ -137,9 +139,26 @@ fn session_layer<S: SessionStore + Clone>(store: S, config: &Config) -> SessionM
 /// files, and a health check. The session layer is added by [`build`].
 pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
     let routes = generate_route_list(App);
+    let store = services.store.clone();
     let context = move || provide_context(services.clone());
     Router::new()
+        // Liveness: the process answers. Readiness: and its database does.
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(move || {
+                let store = store.clone();
+                async move {
+                    match store.ping().await {
+                        Ok(()) => (StatusCode::OK, "ready".to_owned()),
+                        Err(e) => {
+                            tracing::error!("readiness: {e}");
+                            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable".to_owned())
+                        }
+                    }
+                }
+            }),
+        )
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -148,5 +167,16 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
             context, shell,
         ))
         .with_state(leptos_options)
-        .layer(TraceLayer::new_for_http())
+        // Every request gets an x-request-id (kept if the client or proxy sent one),
+        // logged in its span and returned in the response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

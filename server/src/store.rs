@@ -181,6 +181,14 @@ fn run_from_row(row: &AnyRow) -> Result<RunRecord, StoreError> {
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn create_user(&self, username: &str, password_hash: &str) -> Result<String, StoreError> {
         let id = new_id();
         sqlx::query(

@@ -154,6 +154,11 @@ async fn accounts_validation_and_isolation() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("Page not found") && r.body.contains("sandbox: local AWS emulator"));
 
+    // Liveness, readiness, and a request id on every response.
+    let ready = anonymous.get_response("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.headers()["x-request-id"].to_str().unwrap().len(), 36);
+
     // Every page carries the security headers.
     let page = anonymous.get_response("/signin").await;
     let h = page.headers();

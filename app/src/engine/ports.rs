@@ -101,6 +101,8 @@ pub struct EnvironmentRecord {
 /// Storage the engine and the server functions use. Implemented with sqlx in `server/`.
 #[async_trait]
 pub trait Store: Send + Sync {
+    /// Checks that the database answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
     /// Creates a user; [`StoreError::Conflict`] if the name is taken.
     async fn create_user(&self, username: &str, password_hash: &str) -> Result<String, StoreError>;
     /// Finds a user by sign-in name.
