@@ -55,7 +55,9 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
     "The name may contain only letters, digits, '-' and '_' (no spaces)",
   );
   await page.fill('#new-environment-form input[name=max_vcpus]', '0');
+  await expect(page.locator('#max_vcpus-error')).toHaveText('Max vCPUs must be at least 1');
   await page.fill('#new-environment-form input[name=name]', name);
+  await expect(page.locator('#name-error')).toHaveText('');
   await page.click('#new-environment-form button[type=submit]');
   await expect(page.locator('#max_vcpus-error')).toHaveText('Max vCPUs must be at least 1');
   await expect(page).toHaveURL(/\/environments\/new$/);

@@ -6,9 +6,9 @@ use super::widgets::{FieldError, FormError, error_view, run_badge};
 use crate::api::AppError;
 use crate::api::auth::get_session;
 use crate::api::environments::{CreateEnvironment, list_environments};
-use crate::domain::names::{check_environment_name, describe};
 use crate::domain::regions::REGIONS;
-use crate::domain::spec::DEFAULT_MAX_VCPUS;
+use crate::domain::spec::{DEFAULT_MAX_VCPUS, NewEnvironment};
+use crate::domain::validate_new_environment;
 
 /// Home: the signed-in user's environments, or a welcome.
 #[component]
@@ -55,24 +55,49 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
-/// The "new environment" form. The name is checked as it is typed (by the same domain
-/// code the server runs, here compiled to WASM); the server checks everything again.
+/// The "new environment" form. Each field is checked as it is typed, by the same domain
+/// code the server runs (here compiled to WASM); the server checks everything again.
 #[component]
 pub fn NewEnvironmentPage() -> impl IntoView {
     let create = ServerAction::<CreateEnvironment>::new();
     let info = Resource::new(|| (), |_| get_session());
-    let name = RwSignal::new(String::new());
-    let typed = RwSignal::new(false);
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let server_problem = move |field: &'static str| error.get().and_then(|e| e.problem_for(field));
-    let name_message = Signal::derive(move || {
-        let live = typed
-            .get()
-            .then(|| check_environment_name(name.get().trim()).err())
-            .flatten()
-            .map(|e| describe("The name", &e));
-        live.or_else(|| server_problem("name"))
+    // What has been typed, and which fields were touched (only those show live messages).
+    let form = RwSignal::new(NewEnvironment {
+        max_vcpus: DEFAULT_MAX_VCPUS.to_string(),
+        ..NewEnvironment::default()
     });
+    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    // A field edited since the last submission shows its live check (or nothing); an
+    // untouched one shows what the server said.
+    let message = move |field: &'static str| {
+        Signal::derive(move || {
+            if touched.with(|t| t.contains(&field)) {
+                validate_new_environment(&form.get())
+                    .into_iter()
+                    .find(|p| p.field == field)
+                    .map(|p| p.message)
+            } else {
+                error.get().and_then(|e| e.problem_for(field))
+            }
+        })
+    };
+    Effect::new(move |_| {
+        if create.version().get() > 0 {
+            touched.update(Vec::clear);
+        }
+    });
+    let edit = move |field: &'static str, set: fn(&mut NewEnvironment, String)| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            form.update(|f| set(f, value));
+            touched.update(|t| {
+                if !t.contains(&field) {
+                    t.push(field);
+                }
+            });
+        }
+    };
     view! {
         <h1>"New environment"</h1>
         <p>"An ECS cluster, a Fargate AWS Batch compute environment on the region's default VPC, and a job queue."</p>
@@ -90,25 +115,27 @@ pub fn NewEnvironmentPage() -> impl IntoView {
                     <ActionForm action=create attr:class="form" attr:id="new-environment-form">
                         <label>"Name"
                             <input type="text" name="name" autocomplete="off"
-                                on:input=move |ev| { typed.set(true); name.set(event_target_value(&ev)); }/>
+                                on:input=edit("name", |f, v| f.name = v)/>
                         </label>
-                        <FieldError field="name" message=name_message/>
+                        <FieldError field="name" message=message("name")/>
                         <label>"Region"
-                            <select name="region">
+                            <select name="region" on:change=edit("region", |f, v| f.region = v)>
                                 {REGIONS.iter().map(|(code, label)| view! {
                                     <option value=*code selected=*code == region>{format!("{code} - {label}")}</option>
                                 }).collect_view()}
                             </select>
                         </label>
-                        <FieldError field="region" message=Signal::derive(move || server_problem("region"))/>
+                        <FieldError field="region" message=message("region")/>
                         <label>"Max vCPUs"
-                            <input type="text" inputmode="numeric" name="max_vcpus" value=DEFAULT_MAX_VCPUS.to_string()/>
+                            <input type="text" inputmode="numeric" name="max_vcpus" value=DEFAULT_MAX_VCPUS.to_string()
+                                on:input=edit("max_vcpus", |f, v| f.max_vcpus = v)/>
                         </label>
-                        <FieldError field="max_vcpus" message=Signal::derive(move || server_problem("max_vcpus"))/>
+                        <FieldError field="max_vcpus" message=message("max_vcpus")/>
                         <label>"Batch service role ARN (empty: the AWSServiceRoleForBatch service-linked role)"
-                            <input type="text" name="service_role" value=info.aws.default_service_role.clone().unwrap_or_default()/>
+                            <input type="text" name="service_role" value=info.aws.default_service_role.clone().unwrap_or_default()
+                                on:input=edit("service_role", |f, v| f.service_role = v)/>
                         </label>
-                        <FieldError field="service_role" message=Signal::derive(move || server_problem("service_role"))/>
+                        <FieldError field="service_role" message=message("service_role")/>
                         <FormError error/>
                         <button type="submit">"Review"</button>
                     </ActionForm>
