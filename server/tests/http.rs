@@ -70,6 +70,12 @@ impl Client {
         self.send(req.body(Body::from(body)).unwrap()).await
     }
 
+    /// Submits a sign-up or sign-in form.
+    async fn credentials(&mut self, endpoint: &str, username: &str, password: &str) -> Reply {
+        self.call(endpoint, &[("username", username), ("password", password)])
+            .await
+    }
+
     /// Submits the "new environment" form.
     async fn create(&mut self, name: &str, region: &str, max_vcpus: &str, role: &str) -> Reply {
         let form = [
@@ -206,9 +212,7 @@ async fn accounts_validation_and_isolation() {
     );
 
     // Sign-up rules are checked per field.
-    let r = alice
-        .call("sign_up", &[("username", "Al"), ("password", "short")])
-        .await;
+    let r = alice.credentials("sign_up", "Al", "short").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<_> = r
         .error()
@@ -219,10 +223,7 @@ async fn accounts_validation_and_isolation() {
     assert_eq!(fields, ["username", "password"]);
 
     let r = alice
-        .call(
-            "sign_up",
-            &[("username", "alice"), ("password", "correct horse battery")],
-        )
+        .credentials("sign_up", "alice", "correct horse battery")
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let cookie = alice.cookie.clone().expect("session cookie");
@@ -233,21 +234,13 @@ async fn accounts_validation_and_isolation() {
         "{flags}"
     );
     let r = bob
-        .call(
-            "sign_up",
-            &[("username", "alice"), ("password", "another password")],
-        )
+        .credentials("sign_up", "alice", "another password")
         .await;
     assert_eq!(
         r.error().problem_for("username").as_deref(),
         Some("This username is taken")
     );
-    let r = bob
-        .call(
-            "sign_up",
-            &[("username", "bob"), ("password", "another password")],
-        )
-        .await;
+    let r = bob.credentials("sign_up", "bob", "another password").await;
     assert_eq!(r.status, StatusCode::OK);
 
     // Bad input: every problem named by field, nothing created in AWS.
@@ -378,30 +371,21 @@ async fn accounts_validation_and_isolation() {
         cookie: None,
     };
     let r = again
-        .call(
-            "sign_in",
-            &[("username", "alice"), ("password", "wrong password")],
-        )
+        .credentials("sign_in", "alice", "wrong password")
         .await;
     assert_eq!(
         r.error().problem_for("password").as_deref(),
         Some("Wrong username or password")
     );
     let r = again
-        .call(
-            "sign_in",
-            &[("username", "nobody"), ("password", "wrong password")],
-        )
+        .credentials("sign_in", "nobody", "wrong password")
         .await;
     assert_eq!(
         r.error().problem_for("password").as_deref(),
         Some("Wrong username or password")
     );
     let r = again
-        .call(
-            "sign_in",
-            &[("username", "alice"), ("password", "correct horse battery")],
-        )
+        .credentials("sign_in", "alice", "correct horse battery")
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
@@ -419,18 +403,12 @@ async fn accounts_validation_and_isolation() {
     };
     for _ in 0..10 {
         let r = guesser
-            .call(
-                "sign_in",
-                &[("username", "bob"), ("password", "wrong password")],
-            )
+            .credentials("sign_in", "bob", "wrong password")
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let r = guesser
-        .call(
-            "sign_in",
-            &[("username", "bob"), ("password", "another password")],
-        )
+        .credentials("sign_in", "bob", "another password")
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(
