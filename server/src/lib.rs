@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod config;
 pub mod emulator;
+pub mod metrics;
 pub mod security;
 pub mod store;
 
@@ -69,6 +70,8 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         message: e.to_string(),
     })?;
     let leptos_options = conf.leptos_options;
+    // Install the metrics recorder before the first request is counted.
+    metrics::handle();
 
     let store = SqlStore::connect(&config.database_url).await?;
     let interrupted = store.fail_interrupted_runs().await?;
@@ -144,6 +147,7 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
     Router::new()
         // Liveness: the process answers. Readiness: and its database does.
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(|| async { metrics::handle().render() }))
         .route(
             "/readyz",
             get(move || {
@@ -167,6 +171,7 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
             context, shell,
         ))
         .with_state(leptos_options)
+        .route_layer(axum::middleware::from_fn(metrics::track))
         // Every request gets an x-request-id (kept if the client or proxy sent one),
         // logged in its span and returned in the response.
         .layer(PropagateRequestIdLayer::x_request_id())

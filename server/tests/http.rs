@@ -415,6 +415,25 @@ async fn accounts_validation_and_isolation() {
         matches!(r.error(), AppError::TooManyRequests(m) if m.starts_with("Too many sign-in attempts for bob"))
     );
 
+    // Requests are counted per route pattern (not per environment id) and status.
+    let page = alice.get(&format!("/environments/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let metrics = anonymous.get("/metrics").await.body;
+    assert!(
+        metrics.contains(
+            r#"console_http_requests_total{route="/api/sign_up",method="POST",status="422"}"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"route="/environments/{id}",method="GET",status="200""#),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains(&id),
+        "environment ids must not become labels"
+    );
+
     // Sign-out ends the session.
     alice.call("sign_out", &[]).await;
     assert_eq!(
