@@ -5,7 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::widgets::{FieldError, FormError, error_view, run_badge};
+use super::widgets::{FieldError, FormError, error_view, run_badge, short_time};
 use crate::api::environments::{
     ApplyEnvironment, DestroyEnvironment, get_environment, review_environment,
 };
@@ -120,7 +120,7 @@ fn page_view(
             <tbody>
                 {p.activity.iter().map(|a| view! {
                     <tr data-action=a.action.clone()>
-                        <td>{a.at.clone()}</td>
+                        <td>{short_time(&a.at)}</td>
                         <td>{a.actor.clone()}</td>
                         <td>{a.detail.clone()}</td>
                         <td>{a.address.clone()}</td>

@@ -47,6 +47,14 @@ pub fn error_view(e: &AppError) -> AnyView {
     }
 }
 
+/// An RFC 3339 UTC time as `2026-11-29 21:01:46 UTC` (whole seconds).
+pub fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(date), Some(time)) if rfc3339.ends_with('Z') => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
 /// A run's state as a badge: "apply running: <step>", "destroy failed: <error>" ...
 pub fn run_badge(run: Option<RunRecord>) -> AnyView {
     let Some(run) = run else {
@@ -68,10 +76,29 @@ pub fn run_badge(run: Option<RunRecord>) -> AnyView {
         RunState::Failed => ("badge failed", format!("{kind} failed")),
     };
     view! {
-        <span class=class data-run=run.state.key() data-run-kind=kind title=run.started_at.clone()>
+        <span class=class data-run=run.state.key() data-run-kind=kind
+            title=format!("started {} by {}", short_time(&run.started_at), run.started_by)>
             {text}
         </span>
         {run.error.map(|e| view! { <p class="form-error run-error">{e}</p> })}
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_time;
+
+    #[test]
+    fn times_are_shown_to_the_second() {
+        assert_eq!(
+            short_time("2026-11-29T21:01:46.329241451Z"),
+            "2026-11-29 21:01:46 UTC"
+        );
+        assert_eq!(
+            short_time("2026-11-29T21:01:46Z"),
+            "2026-11-29 21:01:46 UTC"
+        );
+        assert_eq!(short_time("yesterday"), "yesterday");
+    }
 }
