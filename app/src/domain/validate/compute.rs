@@ -6,26 +6,10 @@ use super::Report;
 use super::aws_ids::{is_arn_of, is_ec2_id, is_instance_profile, is_role_arn};
 use super::form::{MAX_VCPUS_LIMIT, check_region};
 use super::instance_types::{is_gpu_instance_type, is_instance_type};
-use crate::domain::names::{self, check_aws_name, check_environment_name, check_role_arn};
+use crate::domain::names::{self, check_environment_name};
 use crate::domain::spec::{
     AllocationStrategy, AutoScalingGroupSource, ComputeType, EnvironmentSpec,
 };
-
-/// Checks `name` with [`check_aws_name`] and reports under `field`.
-fn name(r: &mut Report, field: &str, rule: &str, what: &str, value: &str, max: usize) {
-    if let Err(e) = check_aws_name(value, max) {
-        r.add(field, rule, names::describe(what, &e));
-    }
-}
-
-/// Reports an optional IAM role ARN that is set but malformed.
-fn role(r: &mut Report, field: &str, what: &str, value: Option<&String>) {
-    if let Some(v) = value
-        && let Err(msg) = check_role_arn(v)
-    {
-        r.add(field, "aws.iam.role-arn", format!("{what} {msg}"));
-    }
-}
 
 /// Subnet and security-group id lists: formats and AWS's counts.
 fn subnets_and_groups(
@@ -77,8 +61,7 @@ pub(super) fn target_and_network(spec: &EnvironmentSpec, r: &mut Report) {
         r.problems.push(p);
     }
     if let Some(a) = &spec.assume_role {
-        role(
-            r,
+        r.role(
             "assume_role.role_arn",
             "The role to assume",
             Some(&a.role_arn),
@@ -143,8 +126,7 @@ pub(super) fn target_and_network(spec: &EnvironmentSpec, r: &mut Report) {
 
 pub(super) fn cluster(spec: &EnvironmentSpec, r: &mut Report) {
     // ecs:CreateCluster clusterName: up to 255 letters, numbers, underscores, hyphens.
-    name(
-        r,
+    r.name(
         "cluster.name",
         "aws.ecs.cluster-name",
         "The cluster name",
@@ -199,8 +181,7 @@ pub(super) fn capacity(spec: &EnvironmentSpec, r: &mut Report) {
     let f = "capacity.provider";
     // ecs:CreateCapacityProvider name: up to 255 letters, numbers, underscores, hyphens;
     // may not start with "aws", "ecs" or "fargate".
-    name(
-        r,
+    r.name(
         &format!("{f}.name"),
         "aws.ecs.capacity-provider-name",
         "The capacity provider name",
@@ -281,8 +262,7 @@ pub(super) fn compute_environment(spec: &EnvironmentSpec, r: &mut Report) {
     let fargate = ce.compute_type.is_fargate();
     let ty = ce.compute_type.as_aws();
     // batch:CreateComputeEnvironment name: up to 128 letters, numbers, '-' and '_'.
-    name(
-        r,
+    r.name(
         &format!("{f}.name"),
         "aws.batch.compute-environment-name",
         "The compute environment name",
@@ -302,8 +282,7 @@ pub(super) fn compute_environment(spec: &EnvironmentSpec, r: &mut Report) {
         "A compute environment needs at least one subnet",
     );
     subnets_and_groups(r, f, &ce.subnets, &ce.security_group_ids, 5);
-    role(
-        r,
+    r.role(
         &format!("{f}.service_role"),
         "The service role",
         ce.service_role.as_ref(),
@@ -471,8 +450,7 @@ pub(super) fn job_queue(spec: &EnvironmentSpec, r: &mut Report) {
     let Some(q) = &spec.job_queue else { return };
     let f = "job_queue";
     // batch:CreateJobQueue name: up to 128 letters, numbers, '-' and '_'; priority 0-1000.
-    name(
-        r,
+    r.name(
         &format!("{f}.name"),
         "aws.batch.job-queue-name",
         "The job queue name",

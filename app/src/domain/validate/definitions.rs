@@ -6,18 +6,9 @@ use std::collections::BTreeSet;
 use super::Report;
 use super::fargate::{describe_memory, fargate_memory_allowed};
 use super::instance_types::is_gpu_instance_type;
-use crate::domain::names::{self, check_aws_name, check_role_arn};
 use crate::domain::spec::{
     AutoScalingGroupSource, Compatibility, EnvironmentSpec, LogConfiguration, NetworkMode, Platform,
 };
-
-fn role(r: &mut Report, field: &str, what: &str, value: Option<&String>) {
-    if let Some(v) = value
-        && let Err(msg) = check_role_arn(v)
-    {
-        r.add(field, "aws.iam.role-arn", format!("{what} {msg}"));
-    }
-}
 
 /// awslogs needs a group and a region (ECS and Batch log configuration).
 fn log_configuration(r: &mut Report, field: &str, log: Option<&LogConfiguration>) {
@@ -68,13 +59,13 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
     };
     let f = "task_definition";
     // ecs:RegisterTaskDefinition family: up to 255 letters, numbers, hyphens, underscores.
-    if let Err(e) = check_aws_name(&t.family, 255) {
-        r.add(
-            &format!("{f}.family"),
-            "aws.ecs.task-family",
-            names::describe("The family", &e),
-        );
-    }
+    r.name(
+        &format!("{f}.family"),
+        "aws.ecs.task-family",
+        "The family",
+        &t.family,
+        255,
+    );
     let fargate = t.requires_compatibilities.contains(&Compatibility::Fargate);
     let ec2 = t.requires_compatibilities.contains(&Compatibility::Ec2);
     r.check(
@@ -83,14 +74,12 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
         "console.task-compatibilities",
         "Say where the tasks run (EC2 and/or FARGATE)",
     );
-    role(
-        r,
+    r.role(
         &format!("{f}.execution_role"),
         "The execution role",
         t.execution_role.as_ref(),
     );
-    role(
-        r,
+    r.role(
         &format!("{f}.task_role"),
         "The task role",
         t.task_role.as_ref(),
@@ -167,13 +156,13 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
     let mut seen = BTreeSet::new();
     for (i, c) in t.containers.iter().enumerate() {
         let cf = format!("{f}.containers[{i}]");
-        if let Err(e) = check_aws_name(&c.name, 255) {
-            r.add(
-                &format!("{cf}.name"),
-                "aws.ecs.container-name",
-                names::describe("The container name", &e),
-            );
-        }
+        r.name(
+            &format!("{cf}.name"),
+            "aws.ecs.container-name",
+            "The container name",
+            &c.name,
+            255,
+        );
         r.check(
             seen.insert(c.name.as_str()),
             &format!("{cf}.name"),
@@ -251,27 +240,25 @@ pub(super) fn job_definition(spec: &EnvironmentSpec, r: &mut Report) {
     };
     let f = "job_definition";
     // batch:RegisterJobDefinition name: up to 128 letters, numbers, hyphens, underscores.
-    if let Err(e) = check_aws_name(&j.name, 128) {
-        r.add(
-            &format!("{f}.name"),
-            "aws.batch.job-definition-name",
-            names::describe("The job definition name", &e),
-        );
-    }
+    r.name(
+        &format!("{f}.name"),
+        "aws.batch.job-definition-name",
+        "The job definition name",
+        &j.name,
+        128,
+    );
     r.check(
         !j.image.trim().is_empty() && !j.image.contains(char::is_whitespace),
         &format!("{f}.image"),
         "aws.batch.job-image",
         "The image is required, without spaces",
     );
-    role(
-        r,
+    r.role(
         &format!("{f}.job_role"),
         "The job role",
         j.job_role.as_ref(),
     );
-    role(
-        r,
+    r.role(
         &format!("{f}.execution_role"),
         "The execution role",
         j.execution_role.as_ref(),

@@ -17,6 +17,7 @@ pub use fargate::{FARGATE_TASK_SIZES, fargate_memory_allowed};
 pub use form::{MAX_VCPUS_LIMIT, parse_max_vcpus, validate_new_environment};
 pub use instance_types::{is_gpu_instance_type, is_instance_type};
 
+use super::names::{self, check_aws_name, check_role_arn};
 use super::spec::EnvironmentSpec;
 
 /// One broken rule, located by its field path (e.g. `compute_environment.max_vcpus`).
@@ -50,6 +51,22 @@ pub(crate) struct Report {
 impl Report {
     pub(crate) fn add(&mut self, field: &str, rule: &str, message: impl Into<String>) {
         self.problems.push(Problem::new(field, rule, message));
+    }
+
+    /// Checks an AWS resource name with [`check_aws_name`] and reports under `field`.
+    pub(crate) fn name(&mut self, field: &str, rule: &str, what: &str, value: &str, max: usize) {
+        if let Err(e) = check_aws_name(value, max) {
+            self.add(field, rule, names::describe(what, &e));
+        }
+    }
+
+    /// Reports an optional IAM role ARN that is set but malformed.
+    pub(crate) fn role(&mut self, field: &str, what: &str, value: Option<&String>) {
+        if let Some(v) = value
+            && let Err(msg) = check_role_arn(v)
+        {
+            self.add(field, "aws.iam.role-arn", format!("{what} {msg}"));
+        }
     }
 
     /// Adds a problem unless `ok`.
