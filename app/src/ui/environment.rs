@@ -97,7 +97,7 @@ fn page_view(
         </table>
         {(!p.drift.is_empty()).then(|| view! {
             <h2>"Drift"</h2>
-            <p class="notice">"AWS differs from what this console applied. Apply again to restore the spec, or change the spec to match."</p>
+            <p class="notice">"AWS differs from what this console applied. The console does not correct drift yet: change it back in AWS, or destroy and apply again."</p>
             <table class="list" id="drift">
                 <thead><tr><th>"Resource"</th><th>"Field"</th><th>"Applied"</th><th>"In AWS now"</th></tr></thead>
                 <tbody>
