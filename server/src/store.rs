@@ -5,7 +5,10 @@ use app::domain::{
     EnvironmentSpec, RecordStatus, RecordedResource, RecordedState, ResourceKind, RunKind,
     RunRecord, RunState,
 };
-use app::engine::{AuditEntry, EnvironmentRecord, Store, StoreError, UserRecord};
+use app::domain::{Revision, Role, ShareLink};
+use app::engine::{
+    AuditEntry, EnvironmentRecord, NewShareLink, Store, StoreError, UserRecord, now_seconds,
+};
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -146,6 +149,10 @@ async fn bump_serial(
     Ok(())
 }
 
+/// The columns [`environment_from_row`] reads, for `SELECT`s of environments `e`.
+const ENVIRONMENT_COLUMNS: &str =
+    "e.id, e.owner_id, e.spec_json, e.created_at, CAST(e.revision AS BIGINT) AS revision";
+
 fn environment_from_row(row: &AnyRow) -> Result<EnvironmentRecord, StoreError> {
     let json: String = row.get("spec_json");
     Ok(EnvironmentRecord {
@@ -153,7 +160,39 @@ fn environment_from_row(row: &AnyRow) -> Result<EnvironmentRecord, StoreError> {
         owner_id: row.get("owner_id"),
         spec: EnvironmentSpec::from_json(&json).map_err(StoreError::Backend)?,
         created_at: row.get("created_at"),
+        revision: to_u64(row.get("revision")),
     })
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn role_from_key(key: &str) -> Result<Role, StoreError> {
+    Role::from_key(key).ok_or_else(|| StoreError::Backend(format!("unknown role {key}")))
+}
+
+const LINK_COLUMNS: &str =
+    "id, environment_id, role, created_by, created_at, expires_at, revoked_at";
+
+fn link_from_row(row: &AnyRow) -> Result<ShareLink, StoreError> {
+    Ok(ShareLink {
+        id: row.get("id"),
+        environment_id: row.get("environment_id"),
+        role: role_from_key(&row.get::<String, _>("role"))?,
+        created_by: row.get("created_by"),
+        created_at: row.get("created_at"),
+        expires_at: row.get("expires_at"),
+        revoked_at: row.get("revoked_at"),
+    })
+}
+
+fn spec_json(spec: &EnvironmentSpec) -> Result<String, StoreError> {
+    serde_json::to_string(spec).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
 fn run_from_row(row: &AnyRow) -> Result<RunRecord, StoreError> {
@@ -226,21 +265,24 @@ impl Store for SqlStore {
     async fn insert_environment(
         &self,
         owner_id: &str,
+        author: &str,
         spec: &EnvironmentSpec,
     ) -> Result<String, StoreError> {
         let id = new_id();
-        let json = serde_json::to_string(spec).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let json = spec_json(spec)?;
+        let created = now();
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query(
-            "INSERT INTO environments (id, owner_id, name, region, spec_json, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO environments (id, owner_id, name, region, spec_json, created_at, revision) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1)",
         )
         .bind(&id)
         .bind(owner_id)
         .bind(&spec.name)
         .bind(&spec.region)
-        .bind(json)
-        .bind(now())
-        .execute(&self.pool)
+        .bind(&json)
+        .bind(&created)
+        .execute(&mut *tx)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -252,6 +294,18 @@ impl Store for SqlStore {
                 backend(e)
             }
         })?;
+        sqlx::query(
+            "INSERT INTO revisions (environment_id, number, author, created_at, message, spec_json) \
+             VALUES ($1, 1, $2, $3, 'created', $4)",
+        )
+        .bind(&id)
+        .bind(author)
+        .bind(&created)
+        .bind(&json)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         Ok(id)
     }
 
@@ -268,15 +322,12 @@ impl Store for SqlStore {
             .map_err(backend)
     }
 
-    async fn list_environments(
-        &self,
-        owner_id: &str,
-    ) -> Result<Vec<EnvironmentRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, owner_id, spec_json, created_at FROM environments \
-             WHERE owner_id = $1 ORDER BY created_at DESC, id",
-        )
-        .bind(owner_id)
+    async fn list_environments(&self, user_id: &str) -> Result<Vec<EnvironmentRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENVIRONMENT_COLUMNS} FROM environments e \
+             WHERE e.owner_id = $1 ORDER BY e.created_at DESC, e.id"
+        ))
+        .bind(user_id)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
@@ -284,14 +335,243 @@ impl Store for SqlStore {
     }
 
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, owner_id, spec_json, created_at FROM environments WHERE id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {ENVIRONMENT_COLUMNS} FROM environments e WHERE e.id = $1"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
         row.as_ref().map(environment_from_row).transpose()
+    }
+
+    async fn shared_environments(
+        &self,
+        user_id: &str,
+        now: &str,
+    ) -> Result<Vec<(EnvironmentRecord, Role)>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENVIRONMENT_COLUMNS}, l.role FROM environments e \
+             JOIN grants g ON g.environment_id = e.id \
+             JOIN share_links l ON l.id = g.link_id \
+             WHERE g.user_id = $1 AND e.owner_id <> $1 AND l.revoked_at IS NULL \
+             AND (l.expires_at IS NULL OR l.expires_at > $2) \
+             ORDER BY e.created_at DESC, e.id"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        // One row per live link: keep each environment once, with its highest role.
+        let mut out: Vec<(EnvironmentRecord, Role)> = Vec::new();
+        for row in &rows {
+            let role = role_from_key(&row.get::<String, _>("role"))?;
+            let id: String = row.get("id");
+            match out.iter_mut().find(|(e, _)| e.id == id) {
+                Some((_, r)) => *r = (*r).max(role),
+                None => out.push((environment_from_row(row)?, role)),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn granted_role(
+        &self,
+        environment_id: &str,
+        user_id: &str,
+        now: &str,
+    ) -> Result<Option<Role>, StoreError> {
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT l.role FROM grants g JOIN share_links l ON l.id = g.link_id \
+             WHERE g.environment_id = $1 AND g.user_id = $2 AND l.revoked_at IS NULL \
+             AND (l.expires_at IS NULL OR l.expires_at > $3)",
+        )
+        .bind(environment_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut best = None;
+        for key in roles {
+            best = best.max(Some(role_from_key(&key)?));
+        }
+        Ok(best)
+    }
+
+    async fn save_revision(
+        &self,
+        environment_id: &str,
+        base: u64,
+        spec: &EnvironmentSpec,
+        author: &str,
+        message: &str,
+    ) -> Result<u64, StoreError> {
+        let json = spec_json(spec)?;
+        let next = base + 1;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // The compare-and-set: only the writer that still sees `base` moves the counter
+        // (PostgreSQL's row lock makes a concurrent writer re-check and find 0 rows).
+        let moved = sqlx::query(
+            "UPDATE environments SET spec_json = $1, revision = $2 WHERE id = $3 AND revision = $4",
+        )
+        .bind(&json)
+        .bind(to_i64(next))
+        .bind(environment_id)
+        .bind(to_i64(base))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if moved == 0 {
+            drop(tx);
+            let latest = sqlx::query(
+                "SELECT CAST(number AS BIGINT) AS number, author, created_at FROM revisions \
+                 WHERE environment_id = $1 ORDER BY number DESC LIMIT 1",
+            )
+            .bind(environment_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+            return Err(StoreError::Conflict(match latest {
+                Some(r) => format!(
+                    "revision {} was saved by {} at {} after revision {base}, which you edited; \
+                     reload to see it, then make your change again",
+                    r.get::<i64, _>("number"),
+                    r.get::<String, _>("author"),
+                    r.get::<String, _>("created_at"),
+                ),
+                None => "the environment no longer exists".into(),
+            }));
+        }
+        sqlx::query(
+            "INSERT INTO revisions (environment_id, number, author, created_at, message, spec_json) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(environment_id)
+        .bind(to_i64(next))
+        .bind(author)
+        .bind(now())
+        .bind(message)
+        .bind(&json)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(next)
+    }
+
+    async fn revisions(&self, environment_id: &str) -> Result<Vec<Revision>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT CAST(number AS BIGINT) AS number, author, created_at, message FROM revisions \
+             WHERE environment_id = $1 ORDER BY number DESC",
+        )
+        .bind(environment_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .iter()
+            .map(|r| Revision {
+                number: to_u64(r.get("number")),
+                author: r.get("author"),
+                created_at: r.get("created_at"),
+                message: r.get("message"),
+            })
+            .collect())
+    }
+
+    async fn revision_spec(
+        &self,
+        environment_id: &str,
+        number: u64,
+    ) -> Result<Option<EnvironmentSpec>, StoreError> {
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT spec_json FROM revisions WHERE environment_id = $1 AND number = $2",
+        )
+        .bind(environment_id)
+        .bind(to_i64(number))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        json.map(|j| EnvironmentSpec::from_json(&j).map_err(StoreError::Backend))
+            .transpose()
+    }
+
+    async fn create_share_link(&self, link: &NewShareLink<'_>) -> Result<String, StoreError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO share_links (id, environment_id, token_hash, role, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(link.environment_id)
+        .bind(link.token_hash)
+        .bind(link.role.key())
+        .bind(link.created_by)
+        .bind(now_seconds())
+        .bind(link.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn share_links(&self, environment_id: &str) -> Result<Vec<ShareLink>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM share_links WHERE environment_id = $1 \
+             ORDER BY created_at DESC, id"
+        ))
+        .bind(environment_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(link_from_row).collect()
+    }
+
+    async fn share_link_by_hash(&self, token_hash: &str) -> Result<Option<ShareLink>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM share_links WHERE token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(link_from_row).transpose()
+    }
+
+    async fn revoke_share_link(
+        &self,
+        environment_id: &str,
+        link_id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE share_links SET revoked_at = $1 \
+             WHERE id = $2 AND environment_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_seconds())
+        .bind(link_id)
+        .bind(environment_id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn grant(&self, link: &ShareLink, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO grants (environment_id, user_id, link_id, granted_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&link.environment_id)
+        .bind(user_id)
+        .bind(&link.id)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 
     async fn journal(&self, environment_id: &str) -> Result<RecordedState, StoreError> {

@@ -45,7 +45,10 @@ async fn fixture_with(
     edit(&mut spec, &moto.endpoint);
     assert_eq!(app::domain::validate(&spec), vec![]);
     let owner = store.create_user("alice", "x").await.unwrap();
-    let id = store.insert_environment(&owner, &spec).await.unwrap();
+    let id = store
+        .insert_environment(&owner, "owner", &spec)
+        .await
+        .unwrap();
     let env = store.get_environment(&id).await.unwrap().unwrap();
     Fixture {
         aws: common::aws(&moto.endpoint).await,

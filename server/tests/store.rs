@@ -122,20 +122,23 @@ async fn environments_are_per_owner_and_unique_per_region() {
         let alice = store.create_user("alice", "h").await.unwrap();
         let bob = store.create_user("bob", "h").await.unwrap();
         let a = store
-            .insert_environment(&alice, &spec("one"))
+            .insert_environment(&alice, "alice", &spec("one"))
             .await
             .unwrap();
         let b = store
-            .insert_environment(&alice, &spec("two"))
+            .insert_environment(&alice, "alice", &spec("two"))
             .await
             .unwrap();
         assert!(matches!(
-            store.insert_environment(&bob, &spec("one")).await,
+            store.insert_environment(&bob, "bob", &spec("one")).await,
             Err(StoreError::Conflict(_))
         ));
         let mut elsewhere = spec("one");
         elsewhere.region = "eu-west-1".into();
-        store.insert_environment(&bob, &elsewhere).await.unwrap();
+        store
+            .insert_environment(&bob, "bob", &elsewhere)
+            .await
+            .unwrap();
 
         let listed: Vec<String> = store
             .list_environments(&alice)
@@ -163,7 +166,10 @@ async fn environments_are_per_owner_and_unique_per_region() {
 async fn the_journal_keeps_settings_and_counts_writes() {
     on_both(|store| async move {
         let owner = store.create_user("alice", "h").await.unwrap();
-        let env = store.insert_environment(&owner, &spec("j")).await.unwrap();
+        let env = store
+            .insert_environment(&owner, "owner", &spec("j"))
+            .await
+            .unwrap();
         assert_eq!(store.journal(&env).await.unwrap().serial, 0);
         let mut entry = RecordedResource {
             kind: ResourceKind::ComputeEnvironment,
@@ -195,7 +201,10 @@ async fn the_journal_keeps_settings_and_counts_writes() {
 async fn one_run_at_a_time_and_interrupted_runs_are_closed() {
     on_both(|store| async move {
         let owner = store.create_user("alice", "h").await.unwrap();
-        let env = store.insert_environment(&owner, &spec("r")).await.unwrap();
+        let env = store
+            .insert_environment(&owner, "owner", &spec("r"))
+            .await
+            .unwrap();
         let run = store
             .start_run(&env, RunKind::Apply, "alice")
             .await
@@ -237,7 +246,10 @@ async fn one_run_at_a_time_and_interrupted_runs_are_closed() {
 async fn the_audit_log_is_per_environment_and_newest_first() {
     on_both(|store| async move {
         let owner = store.create_user("alice", "h").await.unwrap();
-        let env = store.insert_environment(&owner, &spec("a")).await.unwrap();
+        let env = store
+            .insert_environment(&owner, "owner", &spec("a"))
+            .await
+            .unwrap();
         let entry = |action: &str, env: Option<&str>| app::domain::AuditEntry {
             at: String::new(),
             actor: "alice".into(),
@@ -280,7 +292,10 @@ async fn the_engine_applies_and_destroys_with_either_store() {
             .unwrap();
         let owner = store.create_user("alice", "h").await.unwrap();
         let spec = EnvironmentSpec::minimal("both", "us-east-1", 8, Some(role), network);
-        let id = store.insert_environment(&owner, &spec).await.unwrap();
+        let id = store
+            .insert_environment(&owner, "owner", &spec)
+            .await
+            .unwrap();
         let env = store.get_environment(&id).await.unwrap().unwrap();
         for kind in [RunKind::Apply, RunKind::Destroy] {
             let run = app::engine::start_run(&store, &env, kind, "alice")
@@ -320,4 +335,189 @@ async fn the_console_starts_on_postgresql() {
     assert_eq!(console.store.backend(), Backend::Postgres);
     drop(console);
     db.cleanup().await;
+}
+
+#[tokio::test]
+async fn revisions_are_numbered_and_saving_over_a_newer_one_is_refused() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let id = store
+            .insert_environment(&owner, "alice", &spec("rev"))
+            .await
+            .unwrap();
+        let env = store.get_environment(&id).await.unwrap().unwrap();
+        assert_eq!(env.revision, 1);
+
+        let mut bigger = spec("rev");
+        bigger.compute_environment.max_vcpus = 64;
+        assert_eq!(
+            store
+                .save_revision(&id, 1, &bigger, "bob", "more vCPUs")
+                .await
+                .unwrap(),
+            2
+        );
+        // A second editor who also started from revision 1 is refused, by name.
+        let mut other = spec("rev");
+        other.compute_environment.max_vcpus = 8;
+        let Err(StoreError::Conflict(message)) =
+            store.save_revision(&id, 1, &other, "carol", "fewer").await
+        else {
+            panic!("a save over a newer revision must be refused");
+        };
+        assert!(
+            message.starts_with("revision 2 was saved by bob at "),
+            "{message}"
+        );
+        // Nothing was lost or overwritten.
+        let env = store.get_environment(&id).await.unwrap().unwrap();
+        assert_eq!(
+            (env.revision, env.spec.compute_environment.max_vcpus),
+            (2, 64)
+        );
+        let history = store.revisions(&id).await.unwrap();
+        let summary: Vec<_> = history
+            .iter()
+            .map(|r| (r.number, r.author.as_str(), r.message.as_str()))
+            .collect();
+        assert_eq!(summary, [(2, "bob", "more vCPUs"), (1, "alice", "created")]);
+        assert_eq!(
+            store.revision_spec(&id, 1).await.unwrap(),
+            Some(spec("rev"))
+        );
+        assert_eq!(store.revision_spec(&id, 2).await.unwrap(), Some(bigger));
+        assert_eq!(store.revision_spec(&id, 3).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_saves_from_the_same_base_let_exactly_one_win() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let id = store
+            .insert_environment(&owner, "alice", &spec("race"))
+            .await
+            .unwrap();
+        let saves = (0..8).map(|i| {
+            let (store, id) = (store.clone(), id.clone());
+            tokio::spawn(async move {
+                let mut s = spec("race");
+                s.compute_environment.max_vcpus = 100 + i;
+                store.save_revision(&id, 1, &s, "writer", "race").await
+            })
+        });
+        let mut won = Vec::new();
+        for save in saves {
+            match save.await.unwrap() {
+                Ok(n) => won.push(n),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(won, [2]);
+        assert_eq!(store.revisions(&id).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn share_links_grant_their_role_until_revoked_or_expired() {
+    use app::domain::{LinkStatus, Role};
+    use app::engine::NewShareLink;
+    on_both(|store| async move {
+        let alice = store.create_user("alice", "h").await.unwrap();
+        let bob = store.create_user("bob", "h").await.unwrap();
+        let id = store
+            .insert_environment(&alice, "alice", &spec("shared"))
+            .await
+            .unwrap();
+        let now = "2026-11-29T12:00:00Z";
+        let link = |role, hash, expires| NewShareLink {
+            environment_id: &id,
+            role,
+            token_hash: hash,
+            created_by: "alice",
+            expires_at: expires,
+        };
+        let viewer = store
+            .create_share_link(&link(Role::Viewer, "h-viewer", None))
+            .await
+            .unwrap();
+        let editor = store
+            .create_share_link(&link(
+                Role::Editor,
+                "h-editor",
+                Some("2026-11-30T00:00:00Z"),
+            ))
+            .await
+            .unwrap();
+        // The same token hash cannot be stored twice.
+        assert!(
+            store
+                .create_share_link(&link(Role::Viewer, "h-viewer", None))
+                .await
+                .is_err()
+        );
+
+        assert_eq!(store.granted_role(&id, &bob, now).await.unwrap(), None);
+        let by_hash = store.share_link_by_hash("h-viewer").await.unwrap().unwrap();
+        assert_eq!(
+            (by_hash.id.as_str(), by_hash.role),
+            (viewer.as_str(), Role::Viewer)
+        );
+        assert_eq!(by_hash.status(now), LinkStatus::Live);
+        store.grant(&by_hash, &bob).await.unwrap();
+        store.grant(&by_hash, &bob).await.unwrap(); // idempotent
+        assert_eq!(
+            store.granted_role(&id, &bob, now).await.unwrap(),
+            Some(Role::Viewer)
+        );
+        let editor_link = store.share_link_by_hash("h-editor").await.unwrap().unwrap();
+        store.grant(&editor_link, &bob).await.unwrap();
+        // The highest live role counts, in the list too.
+        assert_eq!(
+            store.granted_role(&id, &bob, now).await.unwrap(),
+            Some(Role::Editor)
+        );
+        let shared = store.shared_environments(&bob, now).await.unwrap();
+        assert_eq!(shared.len(), 1);
+        assert_eq!(
+            (shared[0].0.id.as_str(), shared[0].1),
+            (id.as_str(), Role::Editor)
+        );
+        assert!(
+            store
+                .shared_environments(&alice, now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // After the editor link expires, the viewer link still works.
+        let later = "2026-11-30T00:00:00Z";
+        assert_eq!(
+            store.granted_role(&id, &bob, later).await.unwrap(),
+            Some(Role::Viewer)
+        );
+        // Revoking is per environment and once.
+        assert!(!store.revoke_share_link("other-env", &viewer).await.unwrap());
+        assert!(store.revoke_share_link(&id, &viewer).await.unwrap());
+        assert!(!store.revoke_share_link(&id, &viewer).await.unwrap());
+        assert_eq!(store.granted_role(&id, &bob, later).await.unwrap(), None);
+        assert!(
+            store
+                .shared_environments(&bob, later)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let links = store.share_links(&id).await.unwrap();
+        assert_eq!(links.len(), 2);
+        let revoked = links.iter().find(|l| l.id == viewer).unwrap();
+        assert_eq!(revoked.status(now), LinkStatus::Revoked);
+        let expired = links.iter().find(|l| l.id == editor).unwrap();
+        assert_eq!(expired.status(later), LinkStatus::Expired);
+    })
+    .await;
 }

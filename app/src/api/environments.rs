@@ -14,9 +14,19 @@ pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, AppError> {
         let user = require_user().await?;
         let services = services()?;
         let mut out = Vec::new();
-        for env in services.store.list_environments(&user.id).await? {
+        let owned = services.store.list_environments(&user.id).await?;
+        let shared = services
+            .store
+            .shared_environments(&user.id, &crate::engine::now_seconds())
+            .await?;
+        let all = owned
+            .into_iter()
+            .map(|e| (e, crate::domain::Role::Owner))
+            .chain(shared);
+        for (env, role) in all {
             let journal = services.store.journal(&env.id).await?;
             out.push(EnvironmentSummary {
+                role,
                 resources: journal
                     .resources
                     .iter()
@@ -45,10 +55,7 @@ pub async fn create_environment(
     service_role: String,
 ) -> Result<(), AppError> {
     use super::ssr::{require_user, respond, services};
-    use crate::domain::{
-        EnvironmentSpec, NewEnvironment, ResourceKind, validate, validate_new_environment,
-    };
-    use crate::engine::StoreError;
+    use crate::domain::{EnvironmentSpec, NewEnvironment, validate, validate_new_environment};
     respond(async {
         let user = require_user().await?;
         let services = services()?;
@@ -85,52 +92,8 @@ pub async fn create_environment(
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let taken = || {
-            AppError::invalid(
-                "name",
-                "console.name-unique",
-                format!(
-                    "An environment named {} already exists in {}",
-                    spec.name, spec.region
-                ),
-            )
-        };
-        if services
-            .store
-            .environment_named(&spec.region, &spec.name)
-            .await?
-            .is_some()
-        {
-            return Err(taken());
-        }
-        // AWS names are unique per account and region: refuse names AWS already has.
-        for kind in ResourceKind::ENGINE {
-            let Some(name) = spec.resource_name(kind) else {
-                continue;
-            };
-            let found = services
-                .cloud
-                .read(&spec.region, kind, name)
-                .await
-                .map_err(|e| AppError::Aws(format!("check that {name} is free: {e}")))?;
-            if found.is_some() {
-                return Err(AppError::invalid(
-                    "name",
-                    "aws.name-unique",
-                    format!(
-                        "{} named {name} already exists in {}; choose another name",
-                        kind.with_article(),
-                        spec.region
-                    ),
-                ));
-            }
-        }
-        let id = match services.store.insert_environment(&user.id, &spec).await {
-            Ok(id) => id,
-            // Another request took the name since the check above.
-            Err(StoreError::Conflict(_)) => return Err(taken()),
-            Err(e) => return Err(e.into()),
-        };
+        ensure_name_free(&services, &spec).await?;
+        let id = insert(&services, &user, &spec).await?;
         super::ssr::audit(
             &services,
             &user.username,
@@ -148,13 +111,14 @@ pub async fn create_environment(
 /// The environment page: spec, resources as AWS reports them, and the latest run.
 #[server(endpoint = "get_environment")]
 pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
-    use super::ssr::{owned_environment, require_user, respond, services};
+    use super::ssr::{authorize, respond, services};
+    use crate::domain::{Operation, access};
     respond(async {
-        let user = require_user().await?;
         let services = services()?;
-        let env = owned_environment(&services, &user, &id).await?;
+        let access = authorize(&services, &id, Operation::View).await?;
+        let env = &access.env;
         let (resources, aws_error) =
-            match crate::engine::observe(&*services.cloud, &*services.store, &env).await {
+            match crate::engine::observe(&*services.cloud, &*services.store, env).await {
                 Ok(r) => (r, None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
@@ -163,13 +127,20 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
             .filter_map(|r| r.observed.clone().map(|o| (r.kind, o)))
             .collect();
         let journal = services.store.journal(&env.id).await?;
-        let drift = crate::domain::plan(&env.spec, &journal, &observed).drift;
+        let mut plan = crate::domain::plan(&env.spec, &journal, &observed);
+        let mut spec = env.spec.clone();
+        if !access.sees_secrets() {
+            plan = access::redact_plan(&plan);
+            spec = access::redact_spec(&spec);
+        }
         Ok(EnvironmentPage {
             activity: services.store.audit_log(&env.id, 20).await?,
-            drift,
+            drift: plan.drift,
             run: services.store.latest_run(&env.id).await?,
-            id: env.id,
-            spec: env.spec,
+            permissions: access.permissions(),
+            revision: env.revision,
+            id: env.id.clone(),
+            spec,
             resources,
             aws_error,
         })
@@ -180,18 +151,32 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
 /// The review page's data: the plan that apply would execute now.
 #[server(endpoint = "review_environment")]
 pub async fn review_environment(id: String) -> Result<Review, AppError> {
-    use super::ssr::{owned_environment, require_user, respond, services};
+    use super::ssr::{authorize, respond, services};
+    use crate::domain::{Operation, access};
     respond(async {
-        let user = require_user().await?;
         let services = services()?;
-        let env = owned_environment(&services, &user, &id).await?;
+        let access = authorize(&services, &id, Operation::Plan).await?;
+        let env = access.env.clone();
         let recorded = services.store.journal(&env.id).await?;
         let plan = crate::domain::plan(&env.spec, &recorded, &[]);
+        let permissions = access.permissions();
+        let (spec, plan) = if access.sees_secrets() {
+            (env.spec, plan)
+        } else {
+            (access::redact_spec(&env.spec), access::redact_plan(&plan))
+        };
         Ok(Review {
-            warnings: crate::domain::warnings(&env.spec),
-            fingerprint: plan.fingerprint(),
+            warnings: crate::domain::warnings(&spec),
+            // Only those who may apply get the fingerprint apply asks for.
+            fingerprint: if permissions.apply {
+                plan.fingerprint()
+            } else {
+                String::new()
+            },
+            revision: env.revision,
+            permissions,
             id: env.id,
-            spec: env.spec,
+            spec,
             plan,
         })
     })
@@ -201,12 +186,12 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
 /// Starts applying the reviewed plan; refused if the plan changed since it was shown.
 #[server(endpoint = "apply_environment")]
 pub async fn apply_environment(id: String, fingerprint: String) -> Result<(), AppError> {
-    use super::ssr::{owned_environment, require_user, respond, services};
-    use crate::domain::{RunKind, validate};
+    use super::ssr::{authorize, respond, services};
+    use crate::domain::{Operation, RunKind, validate};
     respond(async {
-        let user = require_user().await?;
         let services = services()?;
-        let env = owned_environment(&services, &user, &id).await?;
+        let super::ssr::Access { user, env, .. } =
+            authorize(&services, &id, Operation::Apply).await?;
         let problems = validate(&env.spec);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -235,12 +220,12 @@ pub async fn apply_environment(id: String, fingerprint: String) -> Result<(), Ap
 /// Starts destroying the environment; `confirm` must repeat its name.
 #[server(endpoint = "destroy_environment")]
 pub async fn destroy_environment(id: String, confirm: String) -> Result<(), AppError> {
-    use super::ssr::{owned_environment, require_user, respond, services};
-    use crate::domain::RunKind;
+    use super::ssr::{authorize, respond, services};
+    use crate::domain::{Operation, RunKind};
     respond(async {
-        let user = require_user().await?;
         let services = services()?;
-        let env = owned_environment(&services, &user, &id).await?;
+        let super::ssr::Access { user, env, .. } =
+            authorize(&services, &id, Operation::Destroy).await?;
         if confirm.trim() != env.spec.name {
             return Err(AppError::invalid(
                 "confirm",
@@ -261,6 +246,81 @@ pub async fn destroy_environment(id: String, confirm: String) -> Result<(), AppE
         Ok(())
     })
     .await
+}
+
+/// Refuses a spec whose name the console or AWS (in its region) already has.
+#[cfg(feature = "ssr")]
+pub(crate) async fn ensure_name_free(
+    services: &super::ssr::Services,
+    spec: &crate::domain::EnvironmentSpec,
+) -> Result<(), AppError> {
+    use crate::domain::ResourceKind;
+    if services
+        .store
+        .environment_named(&spec.region, &spec.name)
+        .await?
+        .is_some()
+    {
+        return Err(name_taken(spec));
+    }
+    // AWS names are unique per account and region: refuse names AWS already has.
+    for kind in ResourceKind::ALL {
+        let Some(name) = spec.resource_name(kind) else {
+            continue;
+        };
+        if !ResourceKind::ENGINE.contains(&kind) {
+            continue;
+        }
+        let found = services
+            .cloud
+            .read(&spec.region, kind, name)
+            .await
+            .map_err(|e| AppError::Aws(format!("check that {name} is free: {e}")))?;
+        if found.is_some() {
+            return Err(AppError::invalid(
+                "name",
+                "aws.name-unique",
+                format!(
+                    "{} named {name} already exists in {}; choose another name",
+                    kind.with_article(),
+                    spec.region
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn name_taken(spec: &crate::domain::EnvironmentSpec) -> AppError {
+    AppError::invalid(
+        "name",
+        "console.name-unique",
+        format!(
+            "An environment named {} already exists in {}",
+            spec.name, spec.region
+        ),
+    )
+}
+
+/// Stores a new environment owned by `user` and audits it.
+#[cfg(feature = "ssr")]
+pub(crate) async fn insert(
+    services: &super::ssr::Services,
+    user: &super::ssr::CurrentUser,
+    spec: &crate::domain::EnvironmentSpec,
+) -> Result<String, AppError> {
+    let id = match services
+        .store
+        .insert_environment(&user.id, &user.username, spec)
+        .await
+    {
+        Ok(id) => id,
+        // Another request took the name since the check.
+        Err(crate::engine::StoreError::Conflict(_)) => return Err(name_taken(spec)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(id)
 }
 
 /// Records a run and executes it in the background; the page follows its progress.

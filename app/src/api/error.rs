@@ -18,6 +18,9 @@ pub enum AppError {
     /// No such thing, or not yours (the two are not told apart).
     #[error("not found")]
     NotFound,
+    /// Visible to the caller, but their role does not allow this; the message says so.
+    #[error("{0}")]
+    Forbidden(String),
     /// The request conflicts with the current state (e.g. a run in progress).
     #[error("{0}")]
     Conflict(String),
@@ -58,6 +61,7 @@ impl AppError {
             AppError::Invalid(_) => 422,
             AppError::Unauthenticated => 401,
             AppError::NotFound => 404,
+            AppError::Forbidden(_) => 403,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
             AppError::Aws(_) => 502,

@@ -11,6 +11,7 @@ use tracing::error;
 
 use super::error::AppError;
 use super::types::AwsInfo;
+use crate::domain::{Operation, Permissions, Role, allows};
 use crate::engine::{Cloud, EngineError, EnvironmentRecord, Store, StoreError, WaitPolicy};
 
 /// What the server functions reach through Leptos context (provided by `server/`).
@@ -77,16 +78,67 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     maybe_user().await?.ok_or(AppError::Unauthenticated)
 }
 
-/// The environment `id` if `user` owns it; [`AppError::NotFound`] otherwise, so that
-/// other users' environments are not even confirmed to exist.
-pub async fn owned_environment(
-    services: &Services,
-    user: &CurrentUser,
-    id: &str,
-) -> Result<EnvironmentRecord, AppError> {
-    match services.store.get_environment(id).await? {
-        Some(env) if env.owner_id == user.id => Ok(env),
+/// What [`authorize`] found: who asks, the environment, and their role on it.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// The signed-in user.
+    pub user: CurrentUser,
+    /// The environment.
+    pub env: EnvironmentRecord,
+    /// The user's role on it.
+    pub role: Role,
+}
+
+impl Access {
+    /// What the pages may offer this user.
+    pub fn permissions(&self) -> Permissions {
+        Permissions::of(self.role)
+    }
+
+    /// Whether this user may see secret values (else views are redacted).
+    pub fn sees_secrets(&self) -> bool {
+        allows(Some(self.role), Operation::SeeSecrets)
+    }
+}
+
+/// The single authorization check of every server function and route that touches an
+/// environment: the signed-in user's role on environment `id` must allow `op`
+/// ([`crate::domain::access::allows`]).
+///
+/// Not signed in: [`AppError::Unauthenticated`]. No role at all (or no such environment):
+/// [`AppError::NotFound`], so that others' environments are not even confirmed to exist.
+/// A role that sees the environment but may not do `op`: [`AppError::Forbidden`].
+pub async fn authorize(services: &Services, id: &str, op: Operation) -> Result<Access, AppError> {
+    let user = require_user().await?;
+    let Some(env) = services.store.get_environment(id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let role = if env.owner_id == user.id {
+        Some(Role::Owner)
+    } else {
+        services
+            .store
+            .granted_role(&env.id, &user.id, &crate::engine::now_seconds())
+            .await?
+    };
+    if allows(role, op) {
+        let role = role.ok_or_else(|| internal("the policy allowed a user without a role"))?;
+        return Ok(Access { user, env, role });
+    }
+    match role {
+        Some(role) if allows(Some(role), Operation::ViewConfig) => Err(AppError::Forbidden(
+            format!("As {} you cannot {}", with_article(role), op.describe()),
+        )),
         _ => Err(AppError::NotFound),
+    }
+}
+
+fn with_article(role: Role) -> String {
+    match role {
+        Role::Owner => "the owner".into(),
+        Role::Editor => "an editor".into(),
+        Role::Viewer => "a viewer".into(),
+        Role::Template => "a holder of a template link".into(),
     }
 }
 

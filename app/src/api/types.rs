@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::plan::Drift;
-use crate::domain::{AuditEntry, EnvironmentSpec, Plan, Problem, ResourceView, RunRecord};
+use crate::domain::spec::SpecChange;
+use crate::domain::{
+    AuditEntry, EnvironmentSpec, LinkStatus, Permissions, Plan, Problem, ResourceView, Revision,
+    Role, RunRecord, ShareLink,
+};
 
 /// The AWS side of the console, for the header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +46,8 @@ pub struct EnvironmentSummary {
     pub name: String,
     /// Region.
     pub region: String,
+    /// The signed-in user's role on it.
+    pub role: Role,
     /// Number of resources the journal records as created.
     pub resources: usize,
     /// The latest run, if any.
@@ -65,6 +71,10 @@ pub struct EnvironmentPage {
     pub activity: Vec<AuditEntry>,
     /// The latest run.
     pub run: Option<RunRecord>,
+    /// What the signed-in user may do here.
+    pub permissions: Permissions,
+    /// The spec's revision number.
+    pub revision: u64,
 }
 
 /// The review page: the spec and the plan that apply will execute.
@@ -80,4 +90,77 @@ pub struct Review {
     pub fingerprint: String,
     /// Settings AWS accepts that deserve a second look.
     pub warnings: Vec<Problem>,
+    /// What the signed-in user may do here.
+    pub permissions: Permissions,
+    /// The spec's revision number.
+    pub revision: u64,
+}
+
+/// The history page: revisions, and the diff between two of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// Environment id.
+    pub id: String,
+    /// Environment name.
+    pub name: String,
+    /// What the signed-in user may do here.
+    pub permissions: Permissions,
+    /// Newest first.
+    pub revisions: Vec<Revision>,
+    /// The compared revisions and their differences, if two were chosen.
+    pub diff: Option<RevisionDiff>,
+}
+
+/// The differences from one revision to another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionDiff {
+    /// The older side.
+    pub from: u64,
+    /// The newer side.
+    pub to: u64,
+    /// Field by field (secret values redacted for those who may not see them).
+    pub changes: Vec<SpecChange>,
+}
+
+/// The spec editor: the current revision as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecEditor {
+    /// Environment id.
+    pub id: String,
+    /// Environment name.
+    pub name: String,
+    /// The revision being edited (sent back as the base of the save).
+    pub revision: u64,
+    /// The spec, pretty-printed JSON.
+    pub spec_json: String,
+}
+
+/// The share dialog: links and the one just created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sharing {
+    /// Environment id.
+    pub id: String,
+    /// Environment name.
+    pub name: String,
+    /// Every link with its status now, newest first.
+    pub links: Vec<(ShareLink, LinkStatus)>,
+    /// The path of a link created just before (shown once: the token is not stored).
+    pub created: Option<String>,
+}
+
+/// What a share link's page shows before it is accepted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkLanding {
+    /// The environment it opens.
+    pub environment_id: String,
+    /// Its name.
+    pub environment_name: String,
+    /// Who shared it.
+    pub created_by: String,
+    /// The role it grants.
+    pub role: Role,
+    /// Whether it still works.
+    pub status: LinkStatus,
+    /// The redacted config (only while the link is live).
+    pub spec: Option<EnvironmentSpec>,
 }

@@ -3,6 +3,7 @@
 //! No IO, no async, no AWS SDK types: this module compiles unchanged to WASM (where the
 //! wizard validates as the user types) and for the server (which never trusts the browser).
 
+pub mod access;
 #[cfg(test)]
 mod fixtures;
 pub mod names;
@@ -13,11 +14,12 @@ pub mod run;
 pub mod spec;
 pub mod validate;
 
+pub use access::{LinkStatus, Operation, Permissions, Role, ShareLink, allows};
 pub use plan::{Action, FieldChange, Plan, RecordedState, Step, destroy_plan, plan};
 pub use resource::{Observed, RecordStatus, RecordedResource, ResourceKind, ResourceView};
-pub use run::{AuditEntry, RunKind, RunRecord, RunState};
+pub use run::{AuditEntry, Revision, RunKind, RunRecord, RunState};
 pub use spec::{
     ClusterSpec, ComputeEnvironmentSpec, ComputeType, EnvironmentSpec, JobQueueSpec, Network,
     NewEnvironment, SCHEMA_VERSION,
 };
-pub use validate::{Problem, validate, validate_new_environment, warnings};
+pub use validate::{Problem, validate, validate_edit, validate_new_environment, warnings};

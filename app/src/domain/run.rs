@@ -80,3 +80,16 @@ pub struct AuditEntry {
     /// Details for a person.
     pub detail: String,
 }
+
+/// One saved revision of an environment's spec (the spec itself is fetched apart).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    /// 1 for the spec the environment was created with, then +1 per save.
+    pub number: u64,
+    /// Who saved it (username).
+    pub author: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// Why, in the author's words.
+    pub message: String,
+}

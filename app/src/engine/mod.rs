@@ -9,8 +9,22 @@ mod wait;
 
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
-    AuditEntry, CallerIdentity, Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind,
-    RunRecord, RunState, Store, UserRecord, tags_for,
+    AuditEntry, CallerIdentity, Cloud, DesiredResource, EnvironmentRecord, NewShareLink, Observed,
+    Revision, Role, RunKind, RunRecord, RunState, ShareLink, Store, UserRecord, tags_for,
 };
 pub use runner::{apply, destroy, execute, observe, start_run};
 pub use wait::WaitPolicy;
+
+/// Now, as RFC 3339 UTC to the second (`2026-11-29T21:10:31Z`): the format of share link
+/// expiries, which compare as text.
+pub fn now_seconds() -> String {
+    seconds_from_now(0)
+}
+
+/// The time `seconds` from now, in the format of [`now_seconds`].
+pub fn seconds_from_now(seconds: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&format).unwrap_or_default()
+}

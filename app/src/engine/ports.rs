@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::error::{CloudError, StoreError};
-pub use crate::domain::{AuditEntry, Observed, RunKind, RunRecord, RunState};
+pub use crate::domain::{
+    AuditEntry, Observed, Revision, Role, RunKind, RunRecord, RunState, ShareLink,
+};
 use crate::domain::{
     ClusterSpec, ComputeEnvironmentSpec, EnvironmentSpec, JobQueueSpec, Network, RecordedResource,
     RecordedState, ResourceKind,
@@ -96,6 +98,23 @@ pub struct EnvironmentRecord {
     pub spec: EnvironmentSpec,
     /// Creation time (RFC 3339).
     pub created_at: String,
+    /// The number of the revision `spec` is.
+    pub revision: u64,
+}
+
+/// A share link to store: the token's hash, never the token.
+#[derive(Clone, Debug)]
+pub struct NewShareLink<'a> {
+    /// The environment it opens.
+    pub environment_id: &'a str,
+    /// The role it grants.
+    pub role: Role,
+    /// SHA-256 of the token, hex.
+    pub token_hash: &'a str,
+    /// Username of its creator.
+    pub created_by: &'a str,
+    /// Expiry (RFC 3339 UTC to the second), if any.
+    pub expires_at: Option<&'a str>,
 }
 
 /// Storage the engine and the server functions use. Implemented with sqlx in `server/`.
@@ -108,11 +127,13 @@ pub trait Store: Send + Sync {
     /// Finds a user by sign-in name.
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
 
-    /// Stores a new environment owned by `owner_id`; [`StoreError::Conflict`] if an
-    /// environment of that name already exists in that region.
+    /// Stores a new environment owned by `owner_id` with `spec` as its revision 1 by
+    /// `author`; [`StoreError::Conflict`] if an environment of that name already exists
+    /// in that region.
     async fn insert_environment(
         &self,
         owner_id: &str,
+        author: &str,
         spec: &EnvironmentSpec,
     ) -> Result<String, StoreError>;
     /// The id of the environment named `name` in `region`, whoever owns it.
@@ -121,9 +142,56 @@ pub trait Store: Send + Sync {
         region: &str,
         name: &str,
     ) -> Result<Option<String>, StoreError>;
-    /// The environments `owner_id` owns, newest first.
-    async fn list_environments(&self, owner_id: &str)
-    -> Result<Vec<EnvironmentRecord>, StoreError>;
+    /// The environments `user_id` owns, newest first.
+    async fn list_environments(&self, user_id: &str) -> Result<Vec<EnvironmentRecord>, StoreError>;
+    /// The environments shared with `user_id` through links live at `now`, with the
+    /// highest role those links grant, newest first.
+    async fn shared_environments(
+        &self,
+        user_id: &str,
+        now: &str,
+    ) -> Result<Vec<(EnvironmentRecord, Role)>, StoreError>;
+    /// The highest role that links live at `now` grant `user_id` on the environment.
+    async fn granted_role(
+        &self,
+        environment_id: &str,
+        user_id: &str,
+        now: &str,
+    ) -> Result<Option<Role>, StoreError>;
+
+    /// Saves `spec` as the revision after `base`; [`StoreError::Conflict`] naming the
+    /// newer revision if `base` is no longer the latest. Returns the new number.
+    async fn save_revision(
+        &self,
+        environment_id: &str,
+        base: u64,
+        spec: &EnvironmentSpec,
+        author: &str,
+        message: &str,
+    ) -> Result<u64, StoreError>;
+    /// The environment's revisions, newest first.
+    async fn revisions(&self, environment_id: &str) -> Result<Vec<Revision>, StoreError>;
+    /// The spec of one revision.
+    async fn revision_spec(
+        &self,
+        environment_id: &str,
+        number: u64,
+    ) -> Result<Option<EnvironmentSpec>, StoreError>;
+
+    /// Stores a share link; returns its id.
+    async fn create_share_link(&self, link: &NewShareLink<'_>) -> Result<String, StoreError>;
+    /// The environment's share links, newest first.
+    async fn share_links(&self, environment_id: &str) -> Result<Vec<ShareLink>, StoreError>;
+    /// The link whose token hashes to `token_hash`.
+    async fn share_link_by_hash(&self, token_hash: &str) -> Result<Option<ShareLink>, StoreError>;
+    /// Revokes a link of the environment; false if it has no such live link.
+    async fn revoke_share_link(
+        &self,
+        environment_id: &str,
+        link_id: &str,
+    ) -> Result<bool, StoreError>;
+    /// Records that `user_id` opened the link (idempotent).
+    async fn grant(&self, link: &ShareLink, user_id: &str) -> Result<(), StoreError>;
     /// One environment by id.
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError>;
 

@@ -7,6 +7,7 @@
 
 mod compute;
 mod definitions;
+mod diff;
 pub mod presets;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ pub use definitions::{
     Compatibility, ContainerSpec, JobDefinitionSpec, LogConfiguration, NetworkMode, Platform,
     PortMapping, Protocol, TaskDefinitionSpec,
 };
+pub use diff::{SpecChange, diff_specs};
 
 /// The schema version written into every stored spec.
 pub const SCHEMA_VERSION: u32 = 2;

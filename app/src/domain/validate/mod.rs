@@ -135,3 +135,30 @@ pub fn warnings(spec: &EnvironmentSpec) -> Vec<Problem> {
     }
     r.problems
 }
+
+/// Checks a new revision of an existing environment: every rule of [`validate`], and
+/// the name and region stay (they name the environment's resources in AWS; copy the
+/// environment to change them).
+pub fn validate_edit(current: &EnvironmentSpec, edited: &EnvironmentSpec) -> Vec<Problem> {
+    let mut r = Report::default();
+    r.check(
+        edited.name == current.name,
+        "name",
+        "console.name-immutable",
+        format!(
+            "The name cannot change after creation (it is {}); copy the environment to use another name",
+            current.name
+        ),
+    );
+    r.check(
+        edited.region == current.region,
+        "region",
+        "console.region-immutable",
+        format!(
+            "The region cannot change after creation (it is {}); copy the environment to use another region",
+            current.region
+        ),
+    );
+    r.problems.extend(validate(edited));
+    r.problems
+}
