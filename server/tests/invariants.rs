@@ -54,3 +54,36 @@ fn only_the_server_names_aws_sdk_types() {
     let found = offenders("frontend/src", &["aws_sdk_", "aws_config"]);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// "Authorization in one place": every server function that names an environment id
+/// asks `authorize` (or, for share links, checks the link's token); none reads an
+/// environment from the store around it.
+#[test]
+fn every_environment_server_function_asks_the_policy() {
+    let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src/api");
+    let mut unchecked = Vec::new();
+    for file in rust_files(&api) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Each server function: from its attribute to the next one (or the file's end).
+        for body in text.split("#[server(").skip(1) {
+            let body = body.split("\n#[").next().unwrap_or(body);
+            let name = body
+                .split("endpoint = \"")
+                .nth(1)
+                .and_then(|s| s.split('"').next());
+            let takes_env = body.contains("id: String");
+            let checked = body.contains("authorize(") || body.contains("find_link(");
+            if takes_env && !checked {
+                unchecked.push(format!("{}: {name:?}", file.display()));
+            }
+        }
+        if !file.ends_with("ssr.rs") && !file.ends_with("sharing.rs") {
+            assert!(
+                !text.contains("store.get_environment("),
+                "{} reads environments around the policy",
+                file.display()
+            );
+        }
+    }
+    assert!(unchecked.is_empty(), "{unchecked:#?}");
+}

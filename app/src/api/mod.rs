@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod environments;
 pub mod error;
+pub mod revisions;
+pub mod sharing;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod types;

@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
-use super::widgets::{FieldError, FormError, error_view, run_badge, short_time};
+use super::widgets::{FieldError, FormError, error_view, run_badge, short_time, use_param};
 use crate::api::environments::{
     ApplyEnvironment, DestroyEnvironment, get_environment, review_environment,
 };
@@ -13,15 +12,10 @@ use crate::api::types::EnvironmentPage as PageData;
 use crate::domain::plan::ReplaceOrder;
 use crate::domain::{Action, EnvironmentSpec, RunState, Step};
 
-fn use_id() -> Signal<String> {
-    let params = use_params_map();
-    Signal::derive(move || params.read().get("id").unwrap_or_default())
-}
-
 /// The environment page; while a run is in progress it refreshes every second.
 #[component]
 pub fn EnvironmentPage() -> impl IntoView {
-    let id = use_id();
+    let id = use_param("id");
     let tick = RwSignal::new(0_u32);
     let page = Resource::new(
         move || (id.get(), tick.get()),
@@ -65,13 +59,27 @@ fn page_view(
 ) -> impl IntoView {
     let running = p.run.as_ref().is_some_and(|r| r.state == RunState::Running);
     let id = p.id.clone();
+    let can = p.permissions;
+    let base = format!("/environments/{}", p.id);
     view! {
         <div class="title-row">
             <h1 id="environment-name">{p.spec.name.clone()}</h1>
             <span class="region">{p.spec.region.clone()}</span>
+            <span class="badge" id="role" data-role=can.role.key()>{can.role.label()}</span>
             <span id="run-status">{run_badge(p.run.clone())}</span>
         </div>
-        <p><a class="button" id="review-link" href=format!("/environments/{}/review", p.id)>"Review and apply"</a></p>
+        <nav class="actions" aria-label="Environment">
+            <a class="button" id="review-link" href=format!("{base}/review")>
+                {if can.apply { "Review and apply" } else { "Plan" }}
+            </a>
+            {can.edit.then(|| view! { <a id="edit-link" href=format!("{base}/edit")>"Edit spec"</a> })}
+            <a id="history-link" href=format!("{base}/history")>{format!("History (revision {})", p.revision)}</a>
+            {can.share.then(|| view! { <a id="share-link" href=format!("{base}/share")>"Share"</a> })}
+            <a id="copy-link" href=format!("{base}/copy")>"Copy"</a>
+        </nav>
+        {(!can.edit).then(|| view! {
+            <p class="notice" id="read-only">"Read-only: you can see this environment and its plan, not change it. Secret values are hidden."</p>
+        })}
         <h2>"Resources"</h2>
         {p.aws_error.clone().map(|e| view! { <p class="form-error">"Could not read AWS: " {e}</p> })}
         <table class="list" id="resources">
@@ -128,21 +136,24 @@ fn page_view(
                 }).collect_view()}
             </tbody>
         </table>
-        <h2>"Destroy"</h2>
-        <p>"Deletes the job queue, the compute environment and the cluster, in that order, waiting for each."</p>
-        <ActionForm action=destroy attr:class="form inline" attr:id="destroy-form">
-            <input type="hidden" name="id" value=id/>
-            <label>"Type the environment's name to confirm"
-                <input type="text" name="confirm" autocomplete="off"/>
-            </label>
-            <FieldError field="confirm" message=Signal::derive(move || destroy_error.get().and_then(|e| e.problem_for("confirm")))/>
-            <FormError error=destroy_error/>
-            <button type="submit" class="danger" disabled=running>"Destroy"</button>
-        </ActionForm>
+        {can.destroy.then(|| view! {
+            <h2>"Destroy"</h2>
+            <p>"Deletes the job queue, the compute environment and the cluster, in that order, waiting for each."</p>
+            <ActionForm action=destroy attr:class="form inline" attr:id="destroy-form">
+                <input type="hidden" name="id" value=id/>
+                <label>"Type the environment's name to confirm"
+                    <input type="text" name="confirm" autocomplete="off"/>
+                </label>
+                <FieldError field="confirm" message=Signal::derive(move || destroy_error.get().and_then(|e| e.problem_for("confirm")))/>
+                <FormError error=destroy_error/>
+                <button type="submit" class="danger" disabled=running>"Destroy"</button>
+            </ActionForm>
+        })}
     }
 }
 
-fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
+/// The main settings of a spec, as a definition list.
+pub fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
     let ce = &spec.compute_environment;
     let rows = [
         ("ECS cluster", spec.cluster.name.clone()),
@@ -224,7 +235,7 @@ fn step_view(s: &Step) -> impl IntoView + use<> {
 /// The review page: every step of the plan with the settings it sends, and Apply.
 #[component]
 pub fn ReviewPage() -> impl IntoView {
-    let id = use_id();
+    let id = use_param("id");
     let review = Resource::new(move || id.get(), review_environment);
     let apply = ServerAction::<ApplyEnvironment>::new();
     let apply_error = Signal::derive(move || apply.value().get().and_then(Result::err));
@@ -254,7 +265,7 @@ pub fn ReviewPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     })}
-                    {if changes {
+                    {if changes && r.permissions.apply {
                         view! {
                             <ActionForm action=apply attr:class="form inline" attr:id="apply-form">
                                 <input type="hidden" name="id" value=r.id.clone()/>
@@ -262,6 +273,12 @@ pub fn ReviewPage() -> impl IntoView {
                                 <FormError error=apply_error/>
                                 <button type="submit">"Apply"</button>
                             </ActionForm>
+                        }.into_any()
+                    } else if changes {
+                        view! {
+                            <p class="notice" id="read-only">
+                                {format!("As {} you can see this plan but not apply it.", r.permissions.role.label())}
+                            </p>
                         }.into_any()
                     } else {
                         view! { <p class="notice" id="no-changes">"No changes: AWS already matches this environment."</p> }.into_any()

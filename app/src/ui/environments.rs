@@ -28,12 +28,13 @@ pub fn HomePage() -> impl IntoView {
                         } else {
                             view! {
                                 <table class="list" id="environments">
-                                    <thead><tr><th>"Name"</th><th>"Region"</th><th>"Resources"</th><th>"Last run"</th></tr></thead>
+                                    <thead><tr><th>"Name"</th><th>"Region"</th><th>"Your role"</th><th>"Resources"</th><th>"Last run"</th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|e| view! {
-                                            <tr>
+                                            <tr data-role=e.role.key()>
                                                 <td><a href=format!("/environments/{}", e.id)>{e.name}</a></td>
                                                 <td>{e.region}</td>
+                                                <td>{e.role.label()}</td>
                                                 <td>{e.resources}</td>
                                                 <td>{run_badge(e.run)}</td>
                                             </tr>

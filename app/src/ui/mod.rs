@@ -4,6 +4,8 @@ mod auth;
 mod environment;
 mod environments;
 mod header;
+mod history;
+mod sharing;
 mod widgets;
 
 use leptos::prelude::*;
@@ -55,6 +57,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/environments/new") view=environments::NewEnvironmentPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id") view=environment::EnvironmentPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/review") view=environment::ReviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/history") view=history::HistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/edit") view=history::EditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/share") view=sharing::SharePage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/copy") view=sharing::CopyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/share/:token") view=sharing::LinkPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <footer>

@@ -35,6 +35,12 @@ pub fn FormError(
     }
 }
 
+/// The route parameter `name` (e.g. the `:id` of `/environments/:id`), as a signal.
+pub fn use_param(name: &'static str) -> Signal<String> {
+    let params = leptos_router::hooks::use_params_map();
+    Signal::derive(move || params.read().get(name).unwrap_or_default())
+}
+
 /// Renders a server function error as a page-level message.
 pub fn error_view(e: &AppError) -> AnyView {
     match e {
@@ -42,7 +48,8 @@ pub fn error_view(e: &AppError) -> AnyView {
             <p class="notice">"Please " <a href="/signin">"sign in"</a> " first."</p>
         }
         .into_any(),
-        AppError::NotFound => view! { <p class="notice">"No such environment."</p> }.into_any(),
+        AppError::NotFound => view! { <p class="notice" id="not-found">"No such environment, or it is not shared with you."</p> }.into_any(),
+        AppError::Forbidden(m) => view! { <p class="form-error" id="forbidden">{m.clone()}</p> }.into_any(),
         other => view! { <p class="form-error">{other.to_string()}</p> }.into_any(),
     }
 }
