@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use std::net::IpAddr;
+
 use clap::{Parser, ValueEnum};
+use ipnet::IpNet;
 
 /// Which AWS the console talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -14,6 +17,25 @@ pub enum AwsMode {
     /// The local AWS emulator (moto server), started as a child process unless
     /// `--aws-endpoint-url` points at a running one.
     Emulator,
+}
+
+/// Where the console learns who the user is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// Local accounts with passwords.
+    Local,
+    /// Single sign-on: a trusted proxy (oauth2-proxy, an ALB with OIDC...) names the user
+    /// in `--proxy-user-header`; accepted only from `--trusted-proxies`.
+    Proxy,
+}
+
+/// An IP network (`10.0.0.0/8`) or a single address (`10.0.0.5`).
+fn parse_network(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{value} is neither an IP address nor a network like 10.0.0.0/8"))
 }
 
 /// The batch-inference console server.
@@ -56,4 +78,28 @@ pub struct Config {
     /// Seconds of inactivity after which a session expires.
     #[arg(long, env = "CONSOLE_SESSION_IDLE_SECONDS", default_value_t = 7 * 24 * 3600)]
     pub session_idle_seconds: i64,
+
+    /// Where identities come from: local accounts, or a single sign-on proxy.
+    #[arg(long, env = "CONSOLE_AUTH", value_enum, default_value_t = AuthArg::Local)]
+    pub auth: AuthArg,
+
+    /// In proxy mode, the request header that names the user (e.g. `X-Forwarded-Email`
+    /// from oauth2-proxy, `X-Amzn-Oidc-Identity` from an ALB).
+    #[arg(
+        long,
+        env = "CONSOLE_PROXY_USER_HEADER",
+        default_value = "x-forwarded-user"
+    )]
+    pub proxy_user_header: String,
+
+    /// In proxy mode, the addresses (or networks) of the proxies whose header is believed;
+    /// from any other address the header is ignored. Comma-separated.
+    #[arg(
+        long,
+        env = "CONSOLE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_network,
+        default_value = "127.0.0.1,::1"
+    )]
+    pub trusted_proxies: Vec<IpNet>,
 }

@@ -4,12 +4,13 @@ pub mod aws;
 pub mod config;
 pub mod emulator;
 pub mod metrics;
+pub mod proxy_auth;
 pub mod security;
 pub mod store;
 
 use std::sync::Arc;
 
-use app::api::ssr::Services;
+use app::api::ssr::{AuthMode, Services};
 use app::engine::WaitPolicy;
 use app::{App, shell};
 use axum::Router;
@@ -44,6 +45,9 @@ pub enum StartError {
     /// The session table could not be created.
     #[error("preparing the session store: {0}")]
     Sessions(String),
+    /// A setting is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The AWS emulator could not start.
     #[error(transparent)]
     Emulator(#[from] emulator::EmulatorError),
@@ -89,6 +93,10 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         aws: aws.info,
         wait,
         sign_in_limiter: Arc::new(app::api::ssr::sign_in_limiter()),
+        auth: match config.auth {
+            config::AuthArg::Local => AuthMode::Local,
+            config::AuthArg::Proxy => AuthMode::Proxy,
+        },
     };
     let router = router(leptos_options.clone(), services);
     // Sessions live in the same database, so any replica can serve any session.
@@ -110,6 +118,20 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
             sessions.migrate().await.map_err(sessions_failed)?;
             router.layer(session_layer(sessions, config))
         }
+    };
+    let router = if config.auth == config::AuthArg::Proxy {
+        let header = axum::http::HeaderName::try_from(config.proxy_user_header.as_str())
+            .map_err(|e| StartError::Config(format!("--proxy-user-header: {e}")))?;
+        let proxy = proxy_auth::TrustedProxy {
+            header,
+            networks: Arc::new(config.trusted_proxies.clone()),
+        };
+        router.layer(axum::middleware::from_fn_with_state(
+            proxy,
+            proxy_auth::identify,
+        ))
+    } else {
+        router
     };
     let mut router = router
         .layer(axum::middleware::from_fn(security::same_origin))

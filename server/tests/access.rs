@@ -605,3 +605,122 @@ async fn revoked_and_invalid_links() {
     let page = bob.get("/share/nonsense").await;
     assert!(page.body.contains("This share link is not valid"));
 }
+
+/// A server-function call as it arrives through a proxy at `peer`, naming `user`.
+async fn via_proxy(
+    router: &axum::Router,
+    peer: &str,
+    user: Option<&str>,
+    endpoint: &str,
+    form: &str,
+) -> common::client::Reply {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let mut req = Request::post(format!("/api/{endpoint}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(user) = user {
+        req = req.header("x-forwarded-email", user);
+    }
+    let mut req = req.body(Body::from(form.to_owned())).unwrap();
+    let addr: std::net::SocketAddr = peer.parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    let mut client = Client {
+        router: router.clone(),
+        cookie: None,
+    };
+    client.send(req).await
+}
+
+#[tokio::test]
+async fn single_sign_on_through_a_trusted_proxy() {
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = common::client::console_with(
+        &moto.endpoint,
+        &dir,
+        &[
+            "--auth",
+            "proxy",
+            "--proxy-user-header",
+            "X-Forwarded-Email",
+            "--trusted-proxies",
+            "10.0.0.0/24,192.168.1.7",
+        ],
+    )
+    .await;
+    let router = &console.router;
+    let proxy = "10.0.0.9:40000";
+
+    // The proxy names the user: an account is made on first sight, and used after.
+    let r = via_proxy(router, proxy, Some("sam@example.com"), "get_session", "").await;
+    let info: app::api::types::SessionInfo = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(info.username.as_deref(), Some("sam@example.com"));
+    assert!(info.single_sign_on);
+    let r = via_proxy(
+        router,
+        "192.168.1.7:1",
+        Some("sam@example.com"),
+        "create_environment",
+        "name=sso&region=us-east-1&max_vcpus=16&service_role=",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = via_proxy(
+        router,
+        proxy,
+        Some("sam@example.com"),
+        "list_environments",
+        "",
+    )
+    .await;
+    let list: Vec<app::api::types::EnvironmentSummary> = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(list.len(), 1);
+    let id = list[0].id.clone();
+
+    // Anyone else claiming to be Sam, from an address that is not the proxy, is nobody.
+    for peer in ["10.0.1.9:40000", "127.0.0.1:5000", "192.168.1.8:1"] {
+        let r = via_proxy(
+            router,
+            peer,
+            Some("sam@example.com"),
+            "list_environments",
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{peer}");
+    }
+    // Another user through the proxy does not see Sam's environment.
+    let r = via_proxy(
+        router,
+        proxy,
+        Some("kim@example.com"),
+        "get_environment",
+        &format!("id={id}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // No header: not signed in.
+    let r = via_proxy(router, proxy, None, "list_environments", "").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Local accounts are off.
+    let r = via_proxy(
+        router,
+        proxy,
+        None,
+        "sign_up",
+        "username=local&password=correct+horse+battery",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = via_proxy(
+        router,
+        proxy,
+        None,
+        "sign_in",
+        "username=sam%40example.com&password=correct+horse+battery",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -58,9 +58,11 @@ pub fn validate_credentials(username: &str, password: &str) -> Vec<Problem> {
 pub async fn get_session() -> Result<SessionInfo, AppError> {
     use super::ssr::{maybe_user, respond, services};
     respond(async {
+        let services = services()?;
         Ok(SessionInfo {
             username: maybe_user().await?.map(|u| u.username),
-            aws: services()?.aws,
+            single_sign_on: services.auth == super::ssr::AuthMode::Proxy,
+            aws: services.aws,
         })
     })
     .await
@@ -71,6 +73,7 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
 pub async fn sign_up(username: String, password: String) -> Result<(), AppError> {
     use super::ssr::{respond, services};
     respond(async {
+        local_accounts_only()?;
         let username = username.trim().to_owned();
         let problems = validate_credentials(&username, &password);
         if !problems.is_empty() {
@@ -108,6 +111,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), AppError>
 pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
     use super::ssr::{respond, services};
     respond(async {
+        local_accounts_only()?;
         let username = username.trim().to_owned();
         let services = services()?;
         if let Err(not_until) = services.sign_in_limiter.check_key(&username.to_lowercase()) {
@@ -174,6 +178,17 @@ pub async fn sign_out() -> Result<(), AppError> {
     .await
 }
 
+/// Refuses local sign-up and sign-in when single sign-on is configured.
+#[cfg(feature = "ssr")]
+fn local_accounts_only() -> Result<(), AppError> {
+    if super::ssr::services()?.auth == super::ssr::AuthMode::Proxy {
+        return Err(AppError::Forbidden(
+            "This console uses your organisation's single sign-on; local accounts are off".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use argon2::Argon2;
@@ -198,7 +213,10 @@ mod ssr {
     /// Verifies a password against a PHC string off the async runtime.
     pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
         tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash)?;
+            // Single sign-on accounts have no password (and no PHC string).
+            let Ok(parsed) = PasswordHash::new(&hash) else {
+                return Ok(false);
+            };
             Ok::<_, argon2::password_hash::Error>(
                 Argon2::default()
                     .verify_password(password.as_bytes(), &parsed)

@@ -27,7 +27,27 @@ pub struct Services {
     pub wait: WaitPolicy,
     /// Sign-in attempts per username.
     pub sign_in_limiter: Arc<SignInLimiter>,
+    /// Where identities come from.
+    pub auth: AuthMode,
 }
+
+/// Where the console learns who the user is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Local accounts: sign-up and sign-in with a password, a session cookie.
+    Local,
+    /// Single sign-on in front of the console: a trusted proxy names the user in a header
+    /// (the server's proxy layer turns it into a [`ProxyIdentity`]); local sign-in is off.
+    Proxy,
+}
+
+/// The user a trusted proxy named for this request (a request extension set by the
+/// server only for requests from a configured proxy address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyIdentity(pub String);
+
+/// What single sign-on accounts have instead of a password hash: no password matches.
+pub const SSO_PASSWORD_HASH: &str = "!single-sign-on";
 
 /// Rate limiter of sign-in attempts, keyed by username.
 pub type SignInLimiter = governor::DefaultKeyedRateLimiter<String>;
@@ -64,13 +84,59 @@ pub async fn session() -> Result<Session, AppError> {
         .map_err(|e| internal(format!("session layer: {e}")))
 }
 
-/// The signed-in user, if any.
+/// The signed-in user, if any: from the trusted proxy's assertion in proxy mode (the
+/// account is created on first sight), else from the session.
 pub async fn maybe_user() -> Result<Option<CurrentUser>, AppError> {
+    let services = services()?;
+    if services.auth == AuthMode::Proxy {
+        let asserted = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<ProxyIdentity>().cloned());
+        let Some(ProxyIdentity(username)) = asserted else {
+            return Ok(None);
+        };
+        return Ok(Some(sso_account(&services, username).await?));
+    }
     session()
         .await?
         .get::<CurrentUser>(USER_KEY)
         .await
         .map_err(|e| internal(format!("session read: {e}")))
+}
+
+/// The account of a user named by the proxy, created (and audited) on first sight.
+async fn sso_account(services: &Services, username: String) -> Result<CurrentUser, AppError> {
+    if let Some(user) = services.store.find_user(&username).await? {
+        return Ok(CurrentUser {
+            id: user.id,
+            username,
+        });
+    }
+    let id = match services
+        .store
+        .create_user(&username, SSO_PASSWORD_HASH)
+        .await
+    {
+        Ok(id) => id,
+        // Created by a concurrent request.
+        Err(StoreError::Conflict(_)) => {
+            services
+                .store
+                .find_user(&username)
+                .await?
+                .ok_or_else(|| internal("single sign-on account vanished"))?
+                .id
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit(
+        services,
+        &username,
+        "account.create",
+        None,
+        "single sign-on account created",
+    )
+    .await?;
+    Ok(CurrentUser { id, username })
 }
 
 /// The signed-in user, or [`AppError::Unauthenticated`].

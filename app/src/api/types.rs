@@ -33,6 +33,8 @@ pub struct AwsInfo {
 pub struct SessionInfo {
     /// The signed-in user's name, if any.
     pub username: Option<String>,
+    /// True when a single sign-on proxy signs users in (no local sign-in or sign-out).
+    pub single_sign_on: bool,
     /// The AWS side.
     pub aws: AwsInfo,
 }

@@ -21,6 +21,12 @@ pub fn Header() -> impl IntoView {
                         Ok(info) => view! {
                             <AwsBadge aws=info.aws/>
                             {match info.username {
+                                Some(name) if info.single_sign_on => view! {
+                                    <span class="user" id="current-user" title="signed in by single sign-on">{name}</span>
+                                }.into_any(),
+                                None if info.single_sign_on => view! {
+                                    <span class="notice">"Not signed in by single sign-on"</span>
+                                }.into_any(),
                                 Some(name) => view! {
                                     <span class="user" id="current-user">{name}</span>
                                     <ActionForm action=sign_out attr:class="inline">

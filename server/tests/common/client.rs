@@ -114,16 +114,28 @@ fn urlencode(s: &str) -> String {
 }
 
 pub async fn console(endpoint: &str, dir: &tempfile::TempDir) -> server::Console {
+    console_with(endpoint, dir, &[]).await
+}
+
+/// The console with extra command-line flags.
+pub async fn console_with(
+    endpoint: &str,
+    dir: &tempfile::TempDir,
+    flags: &[&str],
+) -> server::Console {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let db = format!("sqlite://{}/console.db", dir.path().display());
-    let config = server::config::Config::parse_from([
+    let leptos = format!("{root}/Leptos.toml");
+    let mut args = vec![
         "server",
         "--leptos-config",
-        &format!("{root}/Leptos.toml"),
+        &leptos,
         "--database-url",
         &db,
         "--aws-endpoint-url",
         endpoint,
-    ]);
+    ];
+    args.extend_from_slice(flags);
+    let config = server::config::Config::parse_from(args);
     server::build(&config, super::fast_wait()).await.unwrap()
 }
