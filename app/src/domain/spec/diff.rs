@@ -84,7 +84,6 @@ mod tests {
     use super::*;
     use crate::domain::fixtures::{network, roles};
     use crate::domain::spec::presets::Preset;
-    use proptest::prelude::*;
 
     fn gpu() -> EnvironmentSpec {
         Preset::GpuG5.spec("gpu", "us-east-1", network(), &roles())
@@ -129,7 +128,8 @@ mod tests {
         assert_eq!(changes, sorted);
     }
 
-    proptest! {
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
         /// The diff is symmetric (old and new swap), and empty exactly when the specs
         /// serialise the same.
         #[test]
@@ -144,8 +144,8 @@ mod tests {
                 .into_iter()
                 .map(|c| SpecChange { path: c.path, old: c.new, new: c.old })
                 .collect();
-            prop_assert_eq!(&forward, &back);
-            prop_assert!(!forward.is_empty());
+            proptest::prop_assert_eq!(&forward, &back);
+            proptest::prop_assert!(!forward.is_empty());
         }
     }
 }
