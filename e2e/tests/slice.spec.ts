@@ -98,6 +98,11 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   expect(await arn('job_queue')).toBe(queue.jobQueueArn);
   expect(ce.computeResources?.type).toBe('FARGATE');
   await expect(page.locator('#drift')).toHaveCount(0);
+  // The run is kept with its timed steps.
+  const run = page.locator('#runs tr[data-state=succeeded]');
+  await expect(run).toHaveCount(1);
+  await expect(run.locator('ol.steps')).toContainText(`create ECS cluster ${name}`);
+  await expect(run.locator('ol.steps')).toContainText(`create Batch job queue ${name}-queue`);
   const applied = page.locator('#activity tr[data-action="environment.apply"] td');
   await expect(applied.nth(1)).toHaveText(username);
   await expect(applied.nth(3)).toHaveText('127.0.0.1');

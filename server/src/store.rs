@@ -704,13 +704,72 @@ impl Store for SqlStore {
     }
 
     async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError> {
+        let at = now();
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query(
+            "UPDATE run_steps SET finished_at = $1 WHERE run_id = $2 AND finished_at IS NULL",
+        )
+        .bind(&at)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO run_steps (run_id, seq, step, started_at) \
+             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3 FROM run_steps WHERE run_id = $4",
+        )
+        .bind(run_id)
+        .bind(step)
+        .bind(&at)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         sqlx::query("UPDATE runs SET current_step = $1 WHERE id = $2")
             .bind(step)
             .bind(run_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn run_history(
+        &self,
+        environment_id: &str,
+        limit: u32,
+    ) -> Result<Vec<app::domain::RunHistory>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, state, started_by, started_at, current_step, error FROM runs \
+             WHERE environment_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2",
+        )
+        .bind(environment_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let run = run_from_row(row)?;
+            let steps = sqlx::query(
+                "SELECT step, started_at, finished_at, error FROM run_steps \
+                 WHERE run_id = $1 ORDER BY seq",
+            )
+            .bind(&run.id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| app::domain::RunStep {
+                step: r.get("step"),
+                started_at: r.get("started_at"),
+                finished_at: r.get("finished_at"),
+                error: r.get("error"),
+            })
+            .collect();
+            out.push(app::domain::RunHistory { run, steps });
+        }
+        Ok(out)
     }
 
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError> {
@@ -719,15 +778,27 @@ impl Store for SqlStore {
         } else {
             RunState::Succeeded
         };
+        let at = now();
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query(
+            "UPDATE run_steps SET finished_at = $1, error = $2 \
+             WHERE run_id = $3 AND finished_at IS NULL",
+        )
+        .bind(&at)
+        .bind(error)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         sqlx::query("UPDATE runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4")
             .bind(state.key())
             .bind(error)
-            .bind(now())
+            .bind(&at)
             .bind(run_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(())
+        tx.commit().await.map_err(backend)
     }
 
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError> {

@@ -521,3 +521,47 @@ async fn share_links_grant_their_role_until_revoked_or_expired() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn runs_keep_their_timed_steps_and_the_error() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let id = store
+            .insert_environment(&owner, "alice", &spec("steps"))
+            .await
+            .unwrap();
+        let run = store.start_run(&id, RunKind::Apply, "alice").await.unwrap();
+        store
+            .run_step(&run, "create ECS cluster steps")
+            .await
+            .unwrap();
+        store
+            .run_step(&run, "create Batch compute environment steps-ce")
+            .await
+            .unwrap();
+        store
+            .finish_run(&run, Some("ClientException: bad role (request id r-1)"))
+            .await
+            .unwrap();
+        let history = store.run_history(&id, 10).await.unwrap();
+        assert_eq!(history.len(), 1);
+        let steps = &history[0].steps;
+        let names: Vec<_> = steps.iter().map(|s| s.step.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "create ECS cluster steps",
+                "create Batch compute environment steps-ce"
+            ]
+        );
+        assert!(steps.iter().all(|s| s.finished_at.is_some()));
+        assert_eq!(steps[0].error, None);
+        assert_eq!(
+            steps[1].error.as_deref(),
+            Some("ClientException: bad role (request id r-1)")
+        );
+        assert!(steps[0].started_at <= steps[1].started_at);
+        assert_eq!(history[0].run.state, RunState::Failed);
+    })
+    .await;
+}

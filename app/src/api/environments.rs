@@ -137,6 +137,7 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
             activity: services.store.audit_log(&env.id, 20).await?,
             drift: plan.drift,
             run: services.store.latest_run(&env.id).await?,
+            runs: services.store.run_history(&env.id, 10).await?,
             permissions: access.permissions(),
             revision: env.revision,
             id: env.id.clone(),

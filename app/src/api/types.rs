@@ -77,6 +77,8 @@ pub struct EnvironmentPage {
     pub permissions: Permissions,
     /// The spec's revision number.
     pub revision: u64,
+    /// The latest runs with their timed steps, newest first.
+    pub runs: Vec<crate::domain::RunHistory>,
 }
 
 /// The review page: the spec and the plan that apply will execute.

@@ -17,7 +17,7 @@ pub mod validate;
 pub use access::{LinkStatus, Operation, Permissions, Role, ShareLink, allows};
 pub use plan::{Action, FieldChange, Plan, RecordedState, Step, destroy_plan, plan};
 pub use resource::{Observed, RecordStatus, RecordedResource, ResourceKind, ResourceView};
-pub use run::{AuditEntry, Revision, RunKind, RunRecord, RunState};
+pub use run::{AuditEntry, Revision, RunHistory, RunKind, RunRecord, RunState, RunStep};
 pub use spec::{
     ClusterSpec, ComputeEnvironmentSpec, ComputeType, EnvironmentSpec, JobQueueSpec, Network,
     NewEnvironment, SCHEMA_VERSION,

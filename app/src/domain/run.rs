@@ -93,3 +93,25 @@ pub struct Revision {
     /// Why, in the author's words.
     pub message: String,
 }
+
+/// One step of a run, timed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStep {
+    /// What it did, e.g. "create ECS cluster infer".
+    pub step: String,
+    /// Start (RFC 3339).
+    pub started_at: String,
+    /// End (RFC 3339); none while it runs (or if the process died during it).
+    pub finished_at: Option<String>,
+    /// The error that stopped the run here (AWS code, message and request id).
+    pub error: Option<String>,
+}
+
+/// A run with its steps, oldest step first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunHistory {
+    /// The run.
+    pub run: RunRecord,
+    /// Its steps.
+    pub steps: Vec<RunStep>,
+}

@@ -223,6 +223,12 @@ pub trait Store: Send + Sync {
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
     /// The environment's most recent run.
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
+    /// The environment's latest `limit` runs with their steps, newest first.
+    async fn run_history(
+        &self,
+        environment_id: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::RunHistory>, StoreError>;
 
     /// Appends to the audit log (`at` is set by the store).
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

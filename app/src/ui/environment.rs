@@ -122,6 +122,32 @@ fn page_view(
         })}
         <h2>"Settings"</h2>
         {spec_view(p.spec)}
+        {(!p.runs.is_empty()).then(|| view! {
+            <h2>"Runs"</h2>
+            <table class="list" id="runs">
+                <thead><tr><th>"Started"</th><th>"Run"</th><th>"By"</th><th>"Steps"</th></tr></thead>
+                <tbody>
+                    {p.runs.iter().map(|h| view! {
+                        <tr data-run=h.run.id.clone() data-state=h.run.state.key()>
+                            <td>{short_time(&h.run.started_at)}</td>
+                            <td>{format!("{} {}", h.run.kind.key(), h.run.state.key())}</td>
+                            <td>{h.run.started_by.clone()}</td>
+                            <td>
+                                <ol class="steps">
+                                    {h.steps.iter().map(|s| view! {
+                                        <li>
+                                            {s.step.clone()} " "
+                                            <span class="note">{step_time(&s.started_at, s.finished_at.as_deref())}</span>
+                                            {s.error.clone().map(|e| view! { <p class="form-error">{e}</p> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
         <h2>"Activity"</h2>
         <table class="list" id="activity">
             <thead><tr><th>"When"</th><th>"Who"</th><th>"What"</th><th>"From"</th></tr></thead>
@@ -149,6 +175,26 @@ fn page_view(
                 <button type="submit" class="danger" disabled=running>"Destroy"</button>
             </ActionForm>
         })}
+    }
+}
+
+/// "21:01:46 UTC, 0.42 s" (or "still running" / "interrupted" without an end).
+fn step_time(started: &str, finished: Option<&str>) -> String {
+    let seconds = |t: &str| -> Option<f64> {
+        let clock = t.get(11..)?.trim_end_matches('Z');
+        let mut parts = clock.split(':');
+        let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(
+            h.parse::<f64>().ok()? * 3600.0
+                + m.parse::<f64>().ok()? * 60.0
+                + s.parse::<f64>().ok()?,
+        )
+    };
+    let start = short_time(started);
+    match finished.and_then(|f| Some(seconds(f)? - seconds(started)?)) {
+        Some(d) if d >= 0.0 => format!("{start}, {d:.2} s"),
+        Some(_) => start,
+        None => format!("{start}, not finished"),
     }
 }
 
