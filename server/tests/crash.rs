@@ -13,14 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Reply {
     status: u16,
     cookie: Option<String>,
@@ -125,7 +117,7 @@ async fn acknowledged_revisions_survive_sigkill() {
     let moto = common::moto().await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/console.db", dir.path().display());
-    let port = free_port();
+    let port = common::free_port();
     let mut server = start(port, &db, &moto.endpoint);
 
     let signup = request(

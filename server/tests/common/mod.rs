@@ -23,6 +23,15 @@ pub fn moto_server() -> PathBuf {
         })
 }
 
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Starts a private moto server for one test.
 pub async fn moto() -> Emulator {
     Emulator::start(&moto_server())
