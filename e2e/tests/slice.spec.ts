@@ -99,10 +99,12 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   expect(ce.computeResources?.type).toBe('FARGATE');
   await expect(page.locator('#drift')).toHaveCount(0);
   // The run is kept with its timed steps.
-  const run = page.locator('#runs tr[data-state=succeeded]');
+  const run = page.locator('#runs tr[data-kind=apply][data-state=succeeded]');
   await expect(run).toHaveCount(1);
   await expect(run.locator('ol.steps')).toContainText(`create ECS cluster ${name}`);
   await expect(run.locator('ol.steps')).toContainText(`create Batch job queue ${name}-queue`);
+  // The plan reviewed before is kept as a run too.
+  await expect(page.locator('#runs tr[data-kind=plan] ol.steps').first()).toContainText(`create ECS cluster ${name}`);
   const applied = page.locator('#activity tr[data-action="environment.apply"] td');
   await expect(applied.nth(1)).toHaveText(username);
   await expect(applied.nth(3)).toHaveText('127.0.0.1');
@@ -114,6 +116,10 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   const drifted = page.locator('#drift tr[data-kind=job_queue][data-field=priority] td');
   await expect(drifted.nth(2)).toHaveText('1');
   await expect(drifted.nth(3)).toHaveText('7');
+  // Refresh reads AWS as a recorded run that says what it found.
+  await page.click('#refresh-form button[type=submit]');
+  const refreshed = page.locator('#runs tr[data-kind=refresh] ol.steps');
+  await expect(refreshed).toContainText(`Batch job queue ${name}-queue: VALID (${queue.jobQueueArn})`);
   await page.screenshot({ path: 'artifacts/environment-applied.png', fullPage: true });
 
   // The same name again is refused beside the name field.

@@ -200,11 +200,8 @@ fn run_from_row(row: &AnyRow) -> Result<RunRecord, StoreError> {
     let state: String = row.get("state");
     Ok(RunRecord {
         id: row.get("id"),
-        kind: match kind.as_str() {
-            "apply" => RunKind::Apply,
-            "destroy" => RunKind::Destroy,
-            other => return Err(StoreError::Backend(format!("unknown run kind {other}"))),
-        },
+        kind: RunKind::from_key(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("unknown run kind {kind}")))?,
         state: match state.as_str() {
             "running" => RunState::Running,
             "succeeded" => RunState::Succeeded,
@@ -734,6 +731,44 @@ impl Store for SqlStore {
         tx.commit().await.map_err(backend)
     }
 
+    async fn record_plan(
+        &self,
+        environment_id: &str,
+        started_by: &str,
+        steps: &[String],
+    ) -> Result<String, StoreError> {
+        let (id, at) = (new_id(), now());
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO runs (id, environment_id, kind, state, started_by, started_at, finished_at) \
+             VALUES ($1, $2, 'plan', 'succeeded', $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(environment_id)
+        .bind(started_by)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for (seq, step) in (1_i64..).zip(steps) {
+            sqlx::query(
+                "INSERT INTO run_steps (run_id, seq, step, started_at, finished_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&id)
+            .bind(seq)
+            .bind(step)
+            .bind(&at)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
     async fn run_history(
         &self,
         environment_id: &str,
@@ -804,7 +839,8 @@ impl Store for SqlStore {
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT id, kind, state, started_by, started_at, current_step, error FROM runs \
-             WHERE environment_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
+             WHERE environment_id = $1 AND kind <> 'plan' \
+             ORDER BY started_at DESC, id DESC LIMIT 1",
         )
         .bind(environment_id)
         .fetch_optional(&self.pool)

@@ -238,6 +238,7 @@ async fn every_action_for_every_role() {
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
         ),
+        ("refresh", ("refresh_environment", vec![], StatusCode::OK)),
         ("share", ("get_sharing", vec![], StatusCode::OK)),
         (
             "share",
@@ -301,6 +302,47 @@ async fn every_action_for_every_role() {
         }
     }
     assert!(table.is_empty(), "{table:#?}");
+
+    // Every plan shown and every refresh is a run with its steps; plans do not count
+    // as the environment's latest run.
+    let page: EnvironmentPage = serde_json::from_str(
+        &people
+            .owner
+            .call("get_environment", &[("id", &id)])
+            .await
+            .body,
+    )
+    .unwrap();
+    let runs = |kind: &str, by: &str| {
+        page.runs
+            .iter()
+            .filter(|h| h.run.kind.key() == kind && h.run.started_by == by)
+            .count()
+    };
+    assert!(runs("plan", "viewer") >= 1 && runs("plan", "editor") >= 1);
+    assert_eq!(runs("refresh", "owner") + runs("refresh", "editor"), 2);
+    let refresh = page
+        .runs
+        .iter()
+        .find(|h| h.run.kind.key() == "refresh")
+        .unwrap();
+    let steps: Vec<_> = refresh.steps.iter().map(|s| s.step.as_str()).collect();
+    assert_eq!(
+        steps,
+        [
+            "read every resource from AWS (in parallel)",
+            "ECS cluster shared: not in AWS",
+            "Batch compute environment shared-ce: not in AWS",
+            "Batch job queue shared-queue: not in AWS",
+        ]
+    );
+    let plan = page
+        .runs
+        .iter()
+        .find(|h| h.run.kind.key() == "plan")
+        .unwrap();
+    assert_eq!(plan.steps[0].step, "create ECS cluster shared");
+    assert_eq!(page.run.as_ref().map(|r| r.kind.key()), Some("refresh"));
 
     // Nothing above changed the environment: still revision 2, nothing in AWS.
     assert_eq!(revision(&mut people.owner, &id).await, 2);

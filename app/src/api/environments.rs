@@ -160,6 +160,16 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
         let env = access.env.clone();
         let recorded = services.store.journal(&env.id).await?;
         let plan = crate::domain::plan(&env.spec, &recorded, &[]);
+        // Every plan shown is kept as a run, one step per planned step.
+        let steps: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| format!("{} {} {}", s.action.label(), s.kind.label(), s.name))
+            .collect();
+        services
+            .store
+            .record_plan(&env.id, &access.user.username, &steps)
+            .await?;
         let permissions = access.permissions();
         let (spec, plan) = if access.sees_secrets() {
             (env.spec, plan)
@@ -212,6 +222,35 @@ pub async fn apply_environment(id: String, fingerprint: String) -> Result<(), Ap
         )
         .await?;
         spawn_run(&services, env, RunKind::Apply, &user.username).await?;
+        leptos_axum::redirect(&format!("/environments/{id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// Reads every resource from AWS now, as a recorded run (its steps say what was found).
+#[server(endpoint = "refresh_environment")]
+pub async fn refresh_environment(id: String) -> Result<(), AppError> {
+    use super::ssr::{authorize, respond, services};
+    use crate::domain::{Operation, RunKind};
+    respond(async {
+        let services = services()?;
+        let super::ssr::Access { user, env, .. } =
+            authorize(&services, &id, Operation::Refresh).await?;
+        let run =
+            crate::engine::start_run(&*services.store, &env, RunKind::Refresh, &user.username)
+                .await?;
+        // The reads are parallel and quick; the outcome (and any AWS error with its
+        // code and request id) is recorded on the run the page shows.
+        let _ = crate::engine::execute(
+            &*services.cloud,
+            &*services.store,
+            &env,
+            &run,
+            RunKind::Refresh,
+            services.wait,
+        )
+        .await;
         leptos_axum::redirect(&format!("/environments/{id}"));
         Ok(())
     })

@@ -69,6 +69,8 @@ pub enum Operation {
     EditSpec,
     /// Apply the plan.
     Apply,
+    /// Read every resource from AWS as a recorded run.
+    Refresh,
     /// Destroy the environment's resources.
     Destroy,
     /// Create, list and revoke share links.
@@ -83,13 +85,14 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation, for tests and tables.
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 12] = [
         Operation::ViewConfig,
         Operation::View,
         Operation::Plan,
         Operation::Copy,
         Operation::EditSpec,
         Operation::Apply,
+        Operation::Refresh,
         Operation::Destroy,
         Operation::Share,
         Operation::SubmitJobs,
@@ -106,6 +109,7 @@ impl Operation {
             Operation::Copy => "copy this environment",
             Operation::EditSpec => "edit this environment",
             Operation::Apply => "apply this environment",
+            Operation::Refresh => "refresh this environment",
             Operation::Destroy => "destroy this environment",
             Operation::Share => "share this environment",
             Operation::SubmitJobs => "submit jobs to this environment",
@@ -138,6 +142,8 @@ pub struct Permissions {
     pub edit: bool,
     /// May apply.
     pub apply: bool,
+    /// May refresh.
+    pub refresh: bool,
     /// May destroy.
     pub destroy: bool,
     /// May manage share links.
@@ -152,6 +158,7 @@ impl Permissions {
             role,
             edit: can(Operation::EditSpec),
             apply: can(Operation::Apply),
+            refresh: can(Operation::Refresh),
             destroy: can(Operation::Destroy),
             share: can(Operation::Share),
         }
@@ -371,6 +378,7 @@ mod tests {
                     O::Copy,
                     O::EditSpec,
                     O::Apply,
+                    O::Refresh,
                     O::SubmitJobs,
                     O::CancelJobs,
                     O::SeeSecrets,

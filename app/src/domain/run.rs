@@ -10,6 +10,10 @@ pub enum RunKind {
     Apply,
     /// Destroy the environment.
     Destroy,
+    /// Show the plan (recorded when someone reviews it; changes nothing).
+    Plan,
+    /// Read every resource from AWS.
+    Refresh,
 }
 
 impl RunKind {
@@ -18,7 +22,21 @@ impl RunKind {
         match self {
             RunKind::Apply => "apply",
             RunKind::Destroy => "destroy",
+            RunKind::Plan => "plan",
+            RunKind::Refresh => "refresh",
         }
+    }
+
+    /// The kind of a storage key.
+    pub fn from_key(key: &str) -> Option<RunKind> {
+        [
+            RunKind::Apply,
+            RunKind::Destroy,
+            RunKind::Plan,
+            RunKind::Refresh,
+        ]
+        .into_iter()
+        .find(|k| k.key() == key)
     }
 }
 
@@ -45,7 +63,7 @@ impl RunState {
     }
 }
 
-/// A run of apply or destroy.
+/// A run: an apply, destroy, plan or refresh.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Opaque id.

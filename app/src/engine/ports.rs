@@ -221,8 +221,15 @@ pub trait Store: Send + Sync {
     async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError>;
     /// Finishes a run.
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
-    /// The environment's most recent run.
+    /// The environment's most recent apply, destroy or refresh (plans are not listed).
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
+    /// Records a plan someone reviewed as a finished run, one step per planned step.
+    async fn record_plan(
+        &self,
+        environment_id: &str,
+        started_by: &str,
+        steps: &[String],
+    ) -> Result<String, StoreError>;
     /// The environment's latest `limit` runs with their steps, newest first.
     async fn run_history(
         &self,

@@ -301,6 +301,9 @@ pub async fn execute(
     let result = match kind {
         RunKind::Apply => apply(cloud, store, env, run_id, policy).await,
         RunKind::Destroy => destroy(cloud, store, env, run_id, policy).await,
+        RunKind::Refresh => refresh(cloud, store, env, run_id).await,
+        // Plans are recorded finished (`Store::record_plan`); nothing to execute.
+        RunKind::Plan => Ok(()),
     };
     let error = result.as_ref().err().map(ToString::to_string);
     if let Some(e) = &error {
@@ -308,6 +311,32 @@ pub async fn execute(
     }
     store.finish_run(run_id, error.as_deref()).await?;
     result
+}
+
+/// Refresh: reads every resource from AWS (in parallel) and records what it found as
+/// the run's steps.
+pub async fn refresh(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+) -> Result<(), EngineError> {
+    store
+        .run_step(run_id, "read every resource from AWS (in parallel)")
+        .await?;
+    for view in observe(cloud, store, env).await? {
+        let found = view.observed.as_ref().map_or_else(
+            || "not in AWS".to_owned(),
+            |o| format!("{} ({})", o.status, o.arn),
+        );
+        store
+            .run_step(
+                run_id,
+                &format!("{} {}: {found}", view.kind.label(), view.name),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Reads every resource of `env` from AWS (in parallel) beside the journal.

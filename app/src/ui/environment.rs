@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::widgets::{FieldError, FormError, error_view, run_badge, short_time, use_param};
 use crate::api::environments::{
-    ApplyEnvironment, DestroyEnvironment, get_environment, review_environment,
+    ApplyEnvironment, DestroyEnvironment, RefreshEnvironment, get_environment, review_environment,
 };
 use crate::api::types::EnvironmentPage as PageData;
 use crate::domain::plan::ReplaceOrder;
@@ -32,6 +32,12 @@ pub fn EnvironmentPage() -> impl IntoView {
         }
     });
     let destroy = ServerAction::<DestroyEnvironment>::new();
+    let refresh = ServerAction::<RefreshEnvironment>::new();
+    Effect::new(move |_| {
+        if refresh.version().get() > 0 {
+            tick.update(|t| *t += 1);
+        }
+    });
     let destroy_error = Signal::derive(move || destroy.value().get().and_then(Result::err));
     Effect::new(move |_| {
         // A destroy that started: show its progress.
@@ -44,7 +50,7 @@ pub fn EnvironmentPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => page_view(p, destroy, destroy_error).into_any(),
+                    Ok(p) => page_view(p, destroy, destroy_error, refresh).into_any(),
                     Err(e) => error_view(&e),
                 }
             })}
@@ -56,6 +62,7 @@ fn page_view(
     p: PageData,
     destroy: ServerAction<DestroyEnvironment>,
     destroy_error: Signal<Option<crate::api::AppError>>,
+    refresh: ServerAction<RefreshEnvironment>,
 ) -> impl IntoView {
     let running = p.run.as_ref().is_some_and(|r| r.state == RunState::Running);
     let id = p.id.clone();
@@ -76,6 +83,12 @@ fn page_view(
             <a id="history-link" href=format!("{base}/history")>{format!("History (revision {})", p.revision)}</a>
             {can.share.then(|| view! { <a id="share-link" href=format!("{base}/share")>"Share"</a> })}
             <a id="copy-link" href=format!("{base}/copy")>"Copy"</a>
+            {can.refresh.then(|| view! {
+                <ActionForm action=refresh attr:class="inline" attr:id="refresh-form">
+                    <input type="hidden" name="id" value=p.id.clone()/>
+                    <button type="submit" class="link" disabled=running>"Refresh from AWS"</button>
+                </ActionForm>
+            })}
         </nav>
         {(!can.edit).then(|| view! {
             <p class="notice" id="read-only">"Read-only: you can see this environment and its plan, not change it. Secret values are hidden."</p>
@@ -128,7 +141,7 @@ fn page_view(
                 <thead><tr><th>"Started"</th><th>"Run"</th><th>"By"</th><th>"Steps"</th></tr></thead>
                 <tbody>
                     {p.runs.iter().map(|h| view! {
-                        <tr data-run=h.run.id.clone() data-state=h.run.state.key()>
+                        <tr data-run=h.run.id.clone() data-kind=h.run.kind.key() data-state=h.run.state.key()>
                             <td>{short_time(&h.run.started_at)}</td>
                             <td>{format!("{} {}", h.run.kind.key(), h.run.state.key())}</td>
                             <td>{h.run.started_by.clone()}</td>

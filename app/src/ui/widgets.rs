@@ -67,10 +67,7 @@ pub fn run_badge(run: Option<RunRecord>) -> AnyView {
     let Some(run) = run else {
         return view! { <span class="badge idle" data-run="none">"not applied"</span> }.into_any();
     };
-    let kind = match run.kind {
-        crate::domain::RunKind::Apply => "apply",
-        crate::domain::RunKind::Destroy => "destroy",
-    };
+    let kind = run.kind.key();
     let (class, text) = match run.state {
         RunState::Running => (
             "badge running",
