@@ -703,14 +703,14 @@ impl Store for SqlStore {
     async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError> {
         let at = now();
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        sqlx::query(
-            "UPDATE run_steps SET finished_at = $1 WHERE run_id = $2 AND finished_at IS NULL",
-        )
-        .bind(&at)
-        .bind(run_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        // The run's row first: its lock (PostgreSQL) or the write lock (SQLite) orders
+        // concurrent steps of one run, so each reads the numbers the others committed.
+        sqlx::query("UPDATE runs SET current_step = $1 WHERE id = $2")
+            .bind(step)
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         sqlx::query(
             "INSERT INTO run_steps (run_id, seq, step, started_at) \
              SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3 FROM run_steps WHERE run_id = $4",
@@ -722,13 +722,21 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        sqlx::query("UPDATE runs SET current_step = $1 WHERE id = $2")
-            .bind(step)
-            .bind(run_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn step_done(&self, run_id: &str, step: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE run_steps SET finished_at = $1 \
+             WHERE run_id = $2 AND step = $3 AND finished_at IS NULL",
+        )
+        .bind(now())
+        .bind(run_id)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 
     async fn record_plan(

@@ -536,6 +536,10 @@ async fn runs_keep_their_timed_steps_and_the_error() {
             .await
             .unwrap();
         store
+            .step_done(&run, "create ECS cluster steps")
+            .await
+            .unwrap();
+        store
             .run_step(&run, "create Batch compute environment steps-ce")
             .await
             .unwrap();
@@ -562,6 +566,31 @@ async fn runs_keep_their_timed_steps_and_the_error() {
         );
         assert!(steps[0].started_at <= steps[1].started_at);
         assert_eq!(history[0].run.state, RunState::Failed);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn steps_of_one_run_can_start_together() {
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let id = store
+            .insert_environment(&owner, "alice", &spec("parallel"))
+            .await
+            .unwrap();
+        let run = store.start_run(&id, RunKind::Apply, "alice").await.unwrap();
+        let starts = (0..8).map(|i| {
+            let (store, run) = (store.clone(), run.clone());
+            tokio::spawn(async move { store.run_step(&run, &format!("step {i}")).await })
+        });
+        for start in starts {
+            start.await.unwrap().unwrap();
+        }
+        store.step_done(&run, "step 3").await.unwrap();
+        store.finish_run(&run, None).await.unwrap();
+        let steps = &store.run_history(&id, 1).await.unwrap()[0].steps;
+        assert_eq!(steps.len(), 8);
+        assert!(steps.iter().all(|s| s.finished_at.is_some()));
     })
     .await;
 }

@@ -169,6 +169,9 @@ pub struct Observed {
     /// Settings AWS reports, keyed like the recorded ones, for drift.
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
+    /// The resource's tags (the console's own say which environment made it).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// One resource of an environment: what the journal says and what AWS says now.

@@ -37,10 +37,18 @@ pub enum DesiredResource<'a> {
     },
 }
 
+/// The tag that names the environment a resource was created for.
+pub const ENVIRONMENT_TAG: &str = "console:environment-id";
+
+/// Whether AWS's resource carries the tag of environment `environment_id`.
+pub fn tagged_for(observed: &Observed, environment_id: &str) -> bool {
+    observed.tags.get(ENVIRONMENT_TAG).map(String::as_str) == Some(environment_id)
+}
+
 /// The tags the console puts on every resource it creates.
 pub fn tags_for(environment_id: &str) -> Vec<(String, String)> {
     vec![
-        ("console:environment-id".into(), environment_id.into()),
+        (ENVIRONMENT_TAG.into(), environment_id.into()),
         (
             "console:managed-by".into(),
             "batch-inference-console".into(),
@@ -217,8 +225,11 @@ pub trait Store: Send + Sync {
         kind: RunKind,
         started_by: &str,
     ) -> Result<String, StoreError>;
-    /// Records the step a run is working on.
+    /// Records that a run started a step (steps of independent resources overlap).
     async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError>;
+    /// Records that a step finished; [`Store::finish_run`] closes any still open, with
+    /// the run's error.
+    async fn step_done(&self, run_id: &str, step: &str) -> Result<(), StoreError>;
     /// Finishes a run.
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
     /// The environment's most recent apply, destroy or refresh (plans are not listed).

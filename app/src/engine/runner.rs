@@ -3,7 +3,9 @@
 use tracing::{info, warn};
 
 use super::error::{CloudError, EngineError};
-use super::ports::{Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, tags_for};
+use super::ports::{
+    Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, tagged_for, tags_for,
+};
 use super::wait::{Poll, Target, WaitPolicy, wait_for};
 use crate::domain::plan::settings_map;
 use crate::domain::{
@@ -79,7 +81,6 @@ pub async fn apply(
             ),
         });
     }
-    let region = spec.region.as_str();
     let recorded = store.journal(&env.id).await?;
     let tags: Vec<(String, String)> = spec
         .tags
@@ -87,10 +88,11 @@ pub async fn apply(
         .map(|(k, v)| (k.clone(), v.clone()))
         .chain(tags_for(&env.id))
         .collect();
+    let mut todo = Vec::new();
     for step in plan(spec, &recorded, &[]).steps {
         match step.action {
-            Action::Create => {}
-            Action::NoChange => continue,
+            Action::Create => todo.push(step.kind),
+            Action::NoChange => {}
             Action::Update | Action::Replace | Action::Delete => {
                 return Err(EngineError::Failed {
                     step: format!(
@@ -105,19 +107,67 @@ pub async fn apply(
                 });
             }
         }
-        let (kind, name) = (step.kind, step.name.as_str());
+    }
+    // Independent branches run together: each wave holds every creation whose
+    // dependencies are done (cluster and compute environment, then the job queue).
+    let ctx = Creation {
+        cloud,
+        store,
+        env,
+        run_id,
+        policy,
+        tags: &tags,
+        recorded: &recorded,
+    };
+    while !todo.is_empty() {
+        let (wave, rest): (Vec<_>, Vec<_>) = todo
+            .iter()
+            .partition(|k| k.depends_on().iter().all(|d| !todo.contains(d)));
+        let results = futures::future::join_all(wave.iter().map(|&kind| ctx.create(kind))).await;
+        // Every branch of the wave finished (and journalled); the first error stops
+        // the run before anything that depends on it.
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        todo = rest;
+    }
+    Ok(())
+}
+
+/// What one creation needs; shared by the creations of a wave.
+struct Creation<'a> {
+    cloud: &'a dyn Cloud,
+    store: &'a dyn Store,
+    env: &'a EnvironmentRecord,
+    run_id: &'a str,
+    policy: WaitPolicy,
+    tags: &'a [(String, String)],
+    recorded: &'a crate::domain::RecordedState,
+}
+
+impl Creation<'_> {
+    /// Creates the environment's resource of `kind` and waits until it is usable.
+    ///
+    /// Journalled as pending before the AWS call and created (with the ARN and the
+    /// settings) after. A resource AWS already has is adopted when it carries this
+    /// environment's tag (an interrupted run, or an answer lost on the way back and a
+    /// retried create refused as a duplicate); otherwise the step stops, naming it.
+    async fn create(&self, kind: ResourceKind) -> Result<(), EngineError> {
+        let (cloud, store, env) = (self.cloud, self.store, self.env);
+        let spec = &env.spec;
+        let region = spec.region.as_str();
+        let name = spec.resource_name(kind).unwrap_or_default();
         let label = format!("create {} {name}", kind.label());
-        store.run_step(run_id, &label).await?;
+        store.run_step(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step started");
 
         let existing = cloud.read(region, kind, name).await.map_err(aws(&label))?;
-        let was_pending = recorded
+        let was_pending = self
+            .recorded
             .resources
             .iter()
             .any(|r| r.kind == kind && r.status == RecordStatus::Pending);
         let arn = match existing {
-            Some(o) if was_pending => {
-                info!(step = %label, arn = %o.arn, "adopting resource created by an interrupted run");
+            Some(o) if was_pending || tagged_for(&o, &env.id) => {
+                info!(step = %label, arn = %o.arn, "adopting the resource an earlier attempt created");
                 o.arn
             }
             Some(o) => {
@@ -140,15 +190,24 @@ pub async fn apply(
                 };
                 store.record_resource(&env.id, &pending).await?;
                 let desired = desired(spec, kind, store, &env.id).await?;
-                match cloud.create(region, desired, &tags).await {
+                match cloud.create(region, desired, self.tags).await {
                     Ok(arn) => arn,
                     Err(e) => {
-                        // An error response means AWS created nothing; without one, the
-                        // outcome is unknown and the pending entry stays for the next run.
-                        if e.code.is_some() {
-                            store.forget_resource(&env.id, kind).await?;
+                        // The call may have created it even so (an answer lost, the
+                        // retry refused as a duplicate): AWS's word decides.
+                        match cloud.read(region, kind, name).await {
+                            Ok(Some(o)) if tagged_for(&o, &env.id) => {
+                                warn!(step = %label, error = %e, "create failed but the resource exists with this environment's tag; adopting it");
+                                o.arn
+                            }
+                            // An error response and nothing there: AWS created nothing.
+                            Ok(None) if e.code.is_some() => {
+                                store.forget_resource(&env.id, kind).await?;
+                                return Err(aws(&label)(e));
+                            }
+                            // Unknown outcome: the pending entry stays for the next run.
+                            _ => return Err(aws(&label)(e)),
                         }
-                        return Err(aws(&label)(e));
                     }
                 }
             }
@@ -170,13 +229,14 @@ pub async fn apply(
             _ => "status VALID",
         };
         let target = Target { region, kind, name };
-        wait_for(cloud, target, &label, waiting_for, policy, |o| {
+        wait_for(cloud, target, &label, waiting_for, self.policy, |o| {
             ready(kind, o)
         })
         .await?;
+        store.step_done(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step done");
+        Ok(())
     }
-    Ok(())
 }
 
 /// The resource to create for `kind`, with references resolved from the journal.
@@ -266,16 +326,25 @@ pub async fn destroy(
             )
             .await?;
         }
-        if cloud
+        let still_there = cloud
             .read(region, kind, name)
             .await
             .map_err(aws(&label))?
-            .is_some()
-        {
-            cloud
-                .delete(region, kind, name)
-                .await
-                .map_err(aws(&label))?;
+            .is_some();
+        if still_there && let Err(e) = cloud.delete(region, kind, name).await {
+            // A delete whose answer was lost may have been retried and refused ("not
+            // found", "already deleting"): what AWS has now decides.
+            let now = cloud.read(region, kind, name).await.map_err(aws(&label))?;
+            let going = now.as_ref().is_none_or(|o| {
+                matches!(
+                    o.status.as_str(),
+                    "DELETING" | "DELETED" | "INACTIVE" | "DEPROVISIONING"
+                )
+            });
+            if !going {
+                return Err(aws(&label)(e));
+            }
+            warn!(step = %label, error = %e, "delete refused but the resource is going; waiting");
         }
         wait_for(cloud, target, &label, "deletion", policy, |o| match o {
             None => Poll::Ready,
@@ -284,6 +353,7 @@ pub async fn destroy(
         })
         .await?;
         store.forget_resource(&env.id, kind).await?;
+        store.step_done(run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step done");
     }
     Ok(())
@@ -321,20 +391,18 @@ pub async fn refresh(
     env: &EnvironmentRecord,
     run_id: &str,
 ) -> Result<(), EngineError> {
-    store
-        .run_step(run_id, "read every resource from AWS (in parallel)")
-        .await?;
-    for view in observe(cloud, store, env).await? {
+    let reading = "read every resource from AWS (in parallel)";
+    store.run_step(run_id, reading).await?;
+    let views = observe(cloud, store, env).await?;
+    store.step_done(run_id, reading).await?;
+    for view in views {
         let found = view.observed.as_ref().map_or_else(
             || "not in AWS".to_owned(),
             |o| format!("{} ({})", o.status, o.arn),
         );
-        store
-            .run_step(
-                run_id,
-                &format!("{} {}: {found}", view.kind.label(), view.name),
-            )
-            .await?;
+        let step = format!("{} {}: {found}", view.kind.label(), view.name);
+        store.run_step(run_id, &step).await?;
+        store.step_done(run_id, &step).await?;
     }
     Ok(())
 }

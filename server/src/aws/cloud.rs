@@ -13,7 +13,7 @@ use aws_sdk_batch::types::{
     JobStateTimeLimitActionsState, JqState,
 };
 use aws_sdk_ec2::types::Filter;
-use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName, Tag};
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
 
 use super::error::{cloud_error, malformed};
 
@@ -385,6 +385,7 @@ impl Cloud for AwsCloud {
                     .ecs
                     .describe_clusters()
                     .clusters(name)
+                    .include(ClusterField::Tags)
                     .send()
                     .await
                     .map_err(|e| cloud_error("ecs:DescribeClusters", e))?;
@@ -405,6 +406,11 @@ impl Cloud for AwsCloud {
                             .filter(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
                             .filter_map(|s| s.value())
                             .map(|v| ("settings.containerInsights".to_owned(), v.to_owned()))
+                            .collect(),
+                        tags: c
+                            .tags()
+                            .iter()
+                            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
                             .collect(),
                     }))
             }
@@ -431,6 +437,7 @@ impl Cloud for AwsCloud {
                         state: ce.state().map(|s| s.as_str().to_owned()),
                         status_reason: ce.status_reason().map(str::to_owned),
                         settings: compute_environment_settings(ce),
+                        tags: batch_tags(ce.tags()),
                     }))
             }
             ResourceKind::JobQueue => {
@@ -463,6 +470,7 @@ impl Cloud for AwsCloud {
                         .into_iter()
                         .flatten()
                         .collect(),
+                        tags: batch_tags(q.tags()),
                     }))
             }
         }
@@ -537,4 +545,12 @@ impl Cloud for AwsCloud {
                 .map_err(|e| cloud_error("batch:DeleteJobQueue", e)),
         }
     }
+}
+
+/// Batch's tag map, sorted.
+fn batch_tags(
+    tags: Option<&HashMap<String, String>>,
+) -> std::collections::BTreeMap<String, String> {
+    tags.map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
 }

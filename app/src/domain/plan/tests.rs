@@ -238,6 +238,7 @@ fn drift_is_reported_per_field() {
             ("computeResources.maxvCpus".to_owned(), "32".to_owned()),
             ("state".to_owned(), "ENABLED".to_owned()),
         ]),
+        tags: BTreeMap::new(),
     };
     let p = plan(
         &spec,
