@@ -221,6 +221,42 @@ async fn a_pending_entry_left_by_a_crash_is_adopted_not_created_twice() {
 }
 
 #[tokio::test]
+async fn a_resource_carrying_the_environments_tag_is_adopted_even_without_a_journal_entry() {
+    // A create whose answer was lost: AWS made the resource (with the environment's tag),
+    // the journal never learnt its ARN, and the pending entry is gone.
+    let f = fixture("lost", None).await;
+    let arn = f
+        .cloud
+        .create(
+            "us-east-1",
+            DesiredResource::ComputeEnvironment(&f.env.spec.compute_environment),
+            &app::engine::tags_for(&f.env.id),
+        )
+        .await
+        .unwrap();
+    run(&f, RunKind::Apply).await.unwrap();
+    assert_eq!(f.aws.compute_environment_names().await, vec!["lost-ce"]);
+    let recorded = f.store.journal(&f.env.id).await.unwrap().resources;
+    let ce = recorded
+        .iter()
+        .find(|r| r.kind == ResourceKind::ComputeEnvironment)
+        .unwrap();
+    assert_eq!(ce.arn.as_deref(), Some(arn.as_str()));
+    // Another environment's tag is not enough.
+    let g = fixture("foreign", None).await;
+    g.cloud
+        .create(
+            "us-east-1",
+            DesiredResource::ComputeEnvironment(&g.env.spec.compute_environment),
+            &app::engine::tags_for("some-other-environment"),
+        )
+        .await
+        .unwrap();
+    let err = run(&g, RunKind::Apply).await.unwrap_err().to_string();
+    assert!(err.contains("not created by this environment"), "{err}");
+}
+
+#[tokio::test]
 async fn a_resource_of_the_same_name_not_created_by_the_environment_is_refused() {
     let f = fixture("taken", None).await;
     f.cloud

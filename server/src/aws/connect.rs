@@ -26,13 +26,22 @@ pub struct AwsSetup {
     pub emulator: Option<Emulator>,
 }
 
+/// Attempts per AWS call (the SDK's standard retry mode: exponential back-off with
+/// jitter from 1 s, at most 20 s, on throttling, 5xx and connection errors). The
+/// default of 3 gives up too soon under sustained throttling of a large apply.
+pub const AWS_MAX_ATTEMPTS: u32 = 8;
+
 /// Loads the SDK configuration: the standard chain for real AWS, or static test
 /// credentials and `endpoint` for the emulator.
 pub async fn sdk_config(endpoint: Option<&str>, region: Option<&str>) -> SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(
+            aws_config::retry::RetryConfig::standard().with_max_attempts(AWS_MAX_ATTEMPTS),
+        );
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_owned()));
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod faults;
 
 use std::path::PathBuf;
 use std::time::Duration;
