@@ -5,92 +5,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Reply {
-    status: u16,
-    cookie: Option<String>,
-    body: String,
-}
-
-/// One HTTP/1.0 request; `None` if the server is not there (or died mid-request).
-fn request(port: u16, method: &str, path: &str, cookie: Option<&str>, form: &str) -> Option<Reply> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let cookie = cookie
-        .map(|c| format!("Cookie: {c}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n{cookie}\r\n{form}",
-        form.len()
-    )
-    .ok()?;
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).ok()?;
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let cookie = head
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_owned);
-    Some(Reply {
-        status,
-        cookie,
-        body: body.to_owned(),
-    })
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn start(port: u16, db: &str, aws: &str) -> Child {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(&root)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", db)
-        .env("CONSOLE_AWS_ENDPOINT_URL", aws)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while request(port, "GET", "/healthz", None, "").is_none() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
-
-fn call<T: serde::de::DeserializeOwned>(port: u16, cookie: &str, endpoint: &str, form: &str) -> T {
-    let r = request(
-        port,
-        "POST",
-        &format!("/api/{endpoint}"),
-        Some(cookie),
-        form,
-    )
-    .unwrap();
-    assert_eq!(r.status, 200, "{endpoint}: {}", r.body);
-    serde_json::from_str(&r.body).unwrap()
-}
+use common::process::{call, encode, request, start};
 
 fn spec_editor(port: u16, cookie: &str, id: &str) -> app::api::types::SpecEditor {
     call(port, cookie, "get_spec_editor", &format!("id={id}"))
@@ -183,8 +102,7 @@ async fn acknowledged_revisions_survive_sigkill() {
             })
         };
         std::thread::sleep(Duration::from_millis(150 + 130 * round));
-        server.kill().unwrap(); // SIGKILL
-        server.wait().unwrap();
+        server.kill(); // SIGKILL
         stop.store(true, Ordering::SeqCst);
         saver.join().unwrap();
 
@@ -227,8 +145,7 @@ async fn acknowledged_revisions_survive_sigkill() {
             );
         }
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     let saved = acknowledged.lock().unwrap().len();
     eprintln!("{saved} revisions over 4 kills");
     // And SQLite itself finds its file sound.
@@ -238,4 +155,169 @@ async fn acknowledged_revisions_survive_sigkill() {
         .await
         .unwrap();
     assert_eq!(check, "ok");
+}
+
+/// The environment page's data, once its run is no longer running.
+fn settled(port: u16, cookie: &str, id: &str) -> app::api::types::EnvironmentPage {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let page: app::api::types::EnvironmentPage =
+            call(port, cookie, "get_environment", &format!("id={id}"));
+        if page
+            .run
+            .as_ref()
+            .is_none_or(|r| r.state != app::domain::RunState::Running)
+        {
+            return page;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run never ended");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts an apply of the plan the review page shows.
+fn apply(port: u16, cookie: &str, id: &str) {
+    let review: app::api::types::Review =
+        call(port, cookie, "review_environment", &format!("id={id}"));
+    let r = request(
+        port,
+        "POST",
+        "/api/apply_environment",
+        Some(cookie),
+        &format!("id={id}&fingerprint={}", review.fingerprint),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// SIGKILL at every AWS call of an apply in turn - once before the call reaches AWS and
+/// once after AWS carried it out but before the answer arrives - then restart and apply
+/// again: every apply converges, and AWS holds each resource once, all journalled.
+#[test]
+fn an_apply_killed_at_every_aws_call_converges() {
+    use common::faults::{FaultProxy, Faults, Trap};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let moto = rt.block_on(common::moto());
+    let calm = Faults {
+        latency: Duration::ZERO,
+        throttle: 0.0,
+        server_error: 0.0,
+        drop: 0.0,
+    };
+    let proxy = rt.block_on(FaultProxy::start(&moto.endpoint, calm, 1));
+    let aws = rt.block_on(common::aws(&moto.endpoint));
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/console.db", dir.path().display());
+    let port = common::free_port();
+    let mut server = start(port, &db, &proxy.endpoint);
+    let signup = request(
+        port,
+        "POST",
+        "/api/sign_up",
+        None,
+        "username=killer&password=correct+horse+battery",
+    )
+    .unwrap();
+    let cookie = signup.cookie.unwrap();
+    let info: app::api::types::SessionInfo = call(port, &cookie, "get_session", "");
+    let role = encode(&info.aws.default_service_role.unwrap());
+
+    let mut names = Vec::new();
+    let mut kills = Vec::new();
+    for forward in [false, true] {
+        for at in 1.. {
+            let name = format!("k{at}{}", if forward { "after" } else { "before" });
+            let r = request(
+                port,
+                "POST",
+                "/api/create_environment",
+                Some(&cookie),
+                &format!("name={name}&region=us-east-1&max_vcpus=4&service_role={role}"),
+            )
+            .unwrap();
+            assert_eq!(r.status, 200, "{}", r.body);
+            let list: Vec<app::api::types::EnvironmentSummary> =
+                call(port, &cookie, "list_environments", "");
+            let id = list.iter().find(|e| e.name == name).unwrap().id.clone();
+            names.push(name.clone());
+
+            let (fired, trapped) = std::sync::mpsc::channel();
+            proxy.arm(Trap { at, forward, fired });
+            apply(port, &cookie, &id);
+            let done = match trapped.recv_timeout(Duration::from_secs(5)) {
+                Ok(call) => {
+                    kills.push(format!("{name}: {call}"));
+                    server.kill(); // SIGKILL
+                    proxy.disarm();
+                    server = start(port, &db, &proxy.endpoint);
+                    let page = settled(port, &cookie, &id);
+                    let run = page.run.unwrap();
+                    assert!(
+                        run.error.unwrap_or_default().starts_with("interrupted"),
+                        "the killed run is marked interrupted"
+                    );
+                    apply(port, &cookie, &id);
+                    false
+                }
+                // The apply made fewer calls than `at`: every call has had its kill.
+                Err(_) => {
+                    proxy.disarm();
+                    true
+                }
+            };
+            let page = settled(port, &cookie, &id);
+            let run = page.run.as_ref().unwrap();
+            assert_eq!(
+                run.state,
+                app::domain::RunState::Succeeded,
+                "{name}: {run:?}"
+            );
+            for r in &page.resources {
+                let (recorded, observed) =
+                    (r.recorded.as_ref().unwrap(), r.observed.as_ref().unwrap());
+                assert_eq!(
+                    recorded.status,
+                    app::domain::RecordStatus::Created,
+                    "{name}: {kills:?} {page:#?}"
+                );
+                assert_eq!(
+                    recorded.arn.as_deref(),
+                    Some(observed.arn.as_str()),
+                    "{name}"
+                );
+            }
+            assert_eq!(page.resources.len(), 3);
+            if done {
+                break;
+            }
+        }
+    }
+    server.kill();
+    eprintln!("{} kills:\n{}", kills.len(), kills.join("\n"));
+    assert!(kills.len() >= 10, "{kills:?}");
+
+    // AWS holds exactly the environments' resources: no duplicate, no orphan.
+    names.sort();
+    let mut clusters = rt.block_on(aws.cluster_names());
+    clusters.sort();
+    assert_eq!(clusters, names);
+    let mut ces = rt.block_on(aws.compute_environment_names());
+    ces.sort();
+    assert_eq!(
+        ces,
+        names.iter().map(|n| format!("{n}-ce")).collect::<Vec<_>>()
+    );
+    let mut queues = rt.block_on(aws.job_queue_names());
+    queues.sort();
+    assert_eq!(
+        queues,
+        names
+            .iter()
+            .map(|n| format!("{n}-queue"))
+            .collect::<Vec<_>>()
+    );
 }

@@ -99,7 +99,10 @@ async fn apply_and_destroy_converge_through_faults() {
     // Independent branches ran together: the cluster and the compute environment
     // overlapped; the job queue started after its compute environment was done.
     let history = store.run_history(&ids[0], 5).await.unwrap();
-    let apply = history.iter().find(|h| h.run.kind == RunKind::Apply).unwrap();
+    let apply = history
+        .iter()
+        .find(|h| h.run.kind == RunKind::Apply)
+        .unwrap();
     let step = |prefix: &str| {
         apply
             .steps
@@ -114,7 +117,10 @@ async fn apply_and_destroy_converge_through_faults() {
         step("create Batch job queue"),
     );
     let end = |s: &app::domain::RunStep| s.finished_at.clone().unwrap();
-    assert!(ce.started_at < end(&cluster) && cluster.started_at < end(&ce), "{apply:#?}");
+    assert!(
+        ce.started_at < end(&cluster) && cluster.started_at < end(&ce),
+        "{apply:#?}"
+    );
     assert!(queue.started_at >= end(&ce), "{apply:#?}");
 
     let destroys = futures::future::join_all(

@@ -117,6 +117,9 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
         let services = services()?;
         let access = authorize(&services, &id, Operation::View).await?;
         let env = &access.env;
+        // The run first: a run shown as finished then never comes with resources read
+        // before it finished.
+        let run = services.store.latest_run(&env.id).await?;
         let (resources, aws_error) =
             match crate::engine::observe(&*services.cloud, &*services.store, env).await {
                 Ok(r) => (r, None),
@@ -136,7 +139,7 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
         Ok(EnvironmentPage {
             activity: services.store.audit_log(&env.id, 20).await?,
             drift: plan.drift,
-            run: services.store.latest_run(&env.id).await?,
+            run,
             runs: services.store.run_history(&env.id, 10).await?,
             permissions: access.permissions(),
             revision: env.revision,

@@ -51,12 +51,34 @@ impl Counts {
     }
 }
 
+/// A trap on the `at`-th ECS/Batch call after arming: the call is held (never answered)
+/// and `fired` is signalled, after forwarding it to moto if `forward` (the call took
+/// effect) or without (it never reached AWS).
+pub struct Trap {
+    pub at: u64,
+    pub forward: bool,
+    pub fired: std::sync::mpsc::Sender<String>,
+}
+
 /// A running proxy; stops when dropped.
 pub struct FaultProxy {
     /// `http://127.0.0.1:PORT`, to give the SDK as its endpoint.
     pub endpoint: String,
     pub counts: Arc<Counts>,
+    traps: Arc<Mutex<(u64, Option<Trap>)>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl FaultProxy {
+    /// Arms `trap`, counting ECS/Batch calls from zero.
+    pub fn arm(&self, trap: Trap) {
+        *self.traps.lock().unwrap() = (0, Some(trap));
+    }
+
+    /// Disarms the trap (calls pass again).
+    pub fn disarm(&self) {
+        *self.traps.lock().unwrap() = (0, None);
+    }
 }
 
 impl Drop for FaultProxy {
@@ -71,6 +93,7 @@ struct Shared {
     rng: Mutex<rand::rngs::StdRng>,
     counts: Arc<Counts>,
     client: Client<HttpConnector, Full<Bytes>>,
+    traps: Arc<Mutex<(u64, Option<Trap>)>>,
 }
 
 enum Fate {
@@ -87,7 +110,9 @@ impl FaultProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let counts = Arc::new(Counts::default());
+        let traps = Arc::new(Mutex::new((0, None)));
         let shared = Arc::new(Shared {
+            traps: traps.clone(),
             upstream: upstream.trim_end_matches('/').to_owned(),
             faults,
             rng: Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)),
@@ -115,6 +140,7 @@ impl FaultProxy {
         FaultProxy {
             endpoint,
             counts,
+            traps,
             task,
         }
     }
@@ -155,6 +181,33 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, std::io::Error> {
     tokio::time::sleep(shared.faults.latency).await;
     let service = service(&req);
+    if service.is_some() {
+        let sprung = {
+            let mut traps = shared.traps.lock().unwrap();
+            traps.0 += 1;
+            let at = traps.0;
+            match &traps.1 {
+                Some(t) if t.at == at => traps.1.take(),
+                _ => None,
+            }
+        };
+        if let Some(trap) = sprung {
+            let what = format!(
+                "{} {}",
+                req.headers()
+                    .get("x-amz-target")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+                req.uri().path()
+            );
+            if trap.forward {
+                let _ = forward(shared, req).await;
+            }
+            let _ = trap.fired.send(what);
+            // Held: the caller is killed while it waits.
+            return std::future::pending().await;
+        }
+    }
     let fate = match service {
         None => Fate::Forward,
         Some(_) => {
@@ -199,6 +252,20 @@ async fn handle(
         }
         Fate::Drop | Fate::Forward => {}
     }
+    let answer = forward(shared, req).await?;
+    if matches!(fate, Fate::Drop) {
+        counts.dropped.fetch_add(1, Ordering::SeqCst);
+        return Err(std::io::Error::other("dropped after forwarding"));
+    }
+    counts.forwarded.fetch_add(1, Ordering::SeqCst);
+    Ok(answer)
+}
+
+/// Sends the call to moto and reads the whole answer.
+async fn forward(
+    shared: &Shared,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -228,10 +295,5 @@ async fn handle(
         .await
         .map_err(std::io::Error::other)?
         .to_bytes();
-    if matches!(fate, Fate::Drop) {
-        counts.dropped.fetch_add(1, Ordering::SeqCst);
-        return Err(std::io::Error::other("dropped after forwarding"));
-    }
-    counts.forwarded.fetch_add(1, Ordering::SeqCst);
     Ok(Response::from_parts(parts, Full::new(body)))
 }

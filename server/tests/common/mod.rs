@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod faults;
+pub mod process;
 
 use std::path::PathBuf;
 use std::time::Duration;
