@@ -159,27 +159,31 @@ impl Creation<'_> {
         store.run_step(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step started");
 
-        let existing = cloud.read(region, kind, name).await.map_err(aws(&label))?;
-        let was_pending = self
-            .recorded
-            .resources
-            .iter()
-            .any(|r| r.kind == kind && r.status == RecordStatus::Pending);
+        let entry = self.recorded.resources.iter().find(|r| r.kind == kind);
+        let was_pending = entry.is_some_and(|r| r.status == RecordStatus::Pending);
+        // Look before creating when an earlier run may have created it, and for ECS
+        // clusters (CreateCluster answers with an existing cluster of the name instead
+        // of failing). Batch refuses a duplicate name, so its creates go straight
+        // ahead (one call less on the critical path) and a refusal is read below.
+        let existing = if was_pending || kind == ResourceKind::Cluster {
+            cloud.read(region, kind, name).await.map_err(aws(&label))?
+        } else {
+            None
+        };
+        let foreign = |o: &Observed| EngineError::Failed {
+            step: label.clone(),
+            message: format!(
+                "{} named {name} already exists in {region} ({}); it was not created by this environment",
+                kind.with_article(),
+                o.arn
+            ),
+        };
         let arn = match existing {
             Some(o) if was_pending || tagged_for(&o, &env.id) => {
                 info!(step = %label, arn = %o.arn, "adopting the resource an earlier attempt created");
                 o.arn
             }
-            Some(o) => {
-                return Err(EngineError::Failed {
-                    step: label,
-                    message: format!(
-                        "{} named {name} already exists in {region} ({}); it was not created by this environment",
-                        kind.with_article(),
-                        o.arn
-                    ),
-                });
-            }
+            Some(o) => return Err(foreign(&o)),
             None => {
                 let pending = RecordedResource {
                     kind,
@@ -192,23 +196,26 @@ impl Creation<'_> {
                 let desired = desired(spec, kind, store, &env.id).await?;
                 match cloud.create(region, desired, self.tags).await {
                     Ok(arn) => arn,
-                    Err(e) => {
-                        // The call may have created it even so (an answer lost, the
-                        // retry refused as a duplicate): AWS's word decides.
-                        match cloud.read(region, kind, name).await {
-                            Ok(Some(o)) if tagged_for(&o, &env.id) => {
-                                warn!(step = %label, error = %e, "create failed but the resource exists with this environment's tag; adopting it");
-                                o.arn
-                            }
-                            // An error response and nothing there: AWS created nothing.
-                            Ok(None) if e.code.is_some() => {
-                                store.forget_resource(&env.id, kind).await?;
-                                return Err(aws(&label)(e));
-                            }
-                            // Unknown outcome: the pending entry stays for the next run.
-                            _ => return Err(aws(&label)(e)),
+                    // The call may have created it even so (an answer lost, the retry
+                    // refused as a duplicate), or the name may be someone else's: AWS's
+                    // word decides.
+                    Err(e) => match cloud.read(region, kind, name).await {
+                        Ok(Some(o)) if tagged_for(&o, &env.id) => {
+                            warn!(step = %label, error = %e, "create failed but the resource exists with this environment's tag; adopting it");
+                            o.arn
                         }
-                    }
+                        Ok(Some(o)) => {
+                            store.forget_resource(&env.id, kind).await?;
+                            return Err(foreign(&o));
+                        }
+                        // An error response and nothing there: AWS created nothing.
+                        Ok(None) if e.code.is_some() => {
+                            store.forget_resource(&env.id, kind).await?;
+                            return Err(aws(&label)(e));
+                        }
+                        // Unknown outcome: the pending entry stays for the next run.
+                        _ => return Err(aws(&label)(e)),
+                    },
                 }
             }
         };
