@@ -108,9 +108,10 @@ pub async fn apply(
             }
         }
     }
-    // Independent branches run together: each wave holds every creation whose
-    // dependencies are done (cluster and compute environment, then the job queue).
-    let ctx = Creation {
+    // Each creation starts as soon as what it needs is done (the cluster runs beside
+    // the compute environment and its queue); after an error nothing new starts, and
+    // the creations under way finish (and are journalled) before the run stops.
+    let ctx = &Creation {
         cloud,
         store,
         env,
@@ -119,20 +120,39 @@ pub async fn apply(
         tags: &tags,
         recorded: &recorded,
     };
-    while !todo.is_empty() {
-        let (wave, rest): (Vec<_>, Vec<_>) = todo
-            .iter()
-            .partition(|k| k.depends_on().iter().all(|d| !todo.contains(d)));
-        let results = futures::future::join_all(wave.iter().map(|&kind| ctx.create(kind))).await;
-        // Every branch of the wave finished (and journalled); the first error stops
-        // the run before anything that depends on it.
-        results.into_iter().collect::<Result<Vec<()>, _>>()?;
-        todo = rest;
+    let mut waiting = todo;
+    let mut in_flight = Vec::new();
+    let mut running = futures::stream::FuturesUnordered::new();
+    let mut failure = None;
+    loop {
+        if failure.is_none() {
+            let ready: Vec<ResourceKind> = waiting
+                .iter()
+                .copied()
+                .filter(|k| {
+                    k.depends_on()
+                        .iter()
+                        .all(|d| !waiting.contains(d) && !in_flight.contains(d))
+                })
+                .collect();
+            waiting.retain(|k| !ready.contains(k));
+            for kind in ready {
+                in_flight.push(kind);
+                running.push(async move { (kind, ctx.create(kind).await) });
+            }
+        }
+        let Some((kind, result)) = futures::StreamExt::next(&mut running).await else {
+            break;
+        };
+        in_flight.retain(|k| *k != kind);
+        if let Err(e) = result {
+            failure.get_or_insert(e);
+        }
     }
-    Ok(())
+    failure.map_or(Ok(()), Err)
 }
 
-/// What one creation needs; shared by the creations of a wave.
+/// What one creation needs; shared by the creations of a run.
 struct Creation<'a> {
     cloud: &'a dyn Cloud,
     store: &'a dyn Store,
