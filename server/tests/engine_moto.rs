@@ -382,27 +382,131 @@ async fn a_spot_compute_environment_is_created_with_its_settings() {
     );
 }
 
+fn preset_roles() -> app::domain::spec::presets::PresetRoles {
+    app::domain::spec::presets::PresetRoles {
+        instance_profile: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
+        execution_role: "arn:aws:iam::123456789012:role/exec".into(),
+        job_role: "arn:aws:iam::123456789012:role/job".into(),
+    }
+}
+
 #[tokio::test]
-async fn sections_the_engine_cannot_create_yet_are_refused_before_any_aws_call() {
-    let f = fixture_with("later", None, |spec, _| {
-        let roles = app::domain::spec::presets::PresetRoles {
-            instance_profile: "ecsInstanceRole".into(),
-            execution_role: "arn:aws:iam::123456789012:role/exec".into(),
-            job_role: "arn:aws:iam::123456789012:role/job".into(),
-        };
+async fn task_and_job_definitions_are_registered_tagged_and_deregistered() {
+    let f = fixture_with("defs", None, |spec, _| {
         let preset = app::domain::spec::presets::Preset::CpuFargate.spec(
+            "defs",
+            "us-east-1",
+            spec.network.clone(),
+            &preset_roles(),
+        );
+        spec.task_definition = preset.task_definition;
+        spec.job_definition = preset.job_definition;
+    })
+    .await;
+    let family = f.env.spec.task_definition.as_ref().unwrap().family.clone();
+    let job = f.env.spec.job_definition.as_ref().unwrap().name.clone();
+    run(&f, RunKind::Apply).await.unwrap();
+
+    // ECS and Batch hold one active revision each, tagged, as the journal says.
+    let td = f
+        .aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(&family)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .unwrap();
+    let recorded = f.store.journal(&f.env.id).await.unwrap().resources;
+    let arn_of = |kind| {
+        recorded
+            .iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| r.arn.clone())
+    };
+    let definition = td.task_definition().unwrap();
+    assert_eq!(
+        definition.task_definition_arn().map(str::to_owned),
+        arn_of(ResourceKind::TaskDefinition)
+    );
+    let container = &definition.container_definitions()[0];
+    let wanted = &f.env.spec.task_definition.as_ref().unwrap().containers[0];
+    assert_eq!(container.image(), Some(wanted.image.as_str()));
+    assert!(
+        td.tags()
+            .iter()
+            .any(|t| t.key() == Some("console:environment-id") && t.value() == Some(&*f.env.id))
+    );
+    let jd = f
+        .aws
+        .batch
+        .describe_job_definitions()
+        .job_definition_name(&job)
+        .status("ACTIVE")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jd.job_definitions().len(), 1);
+    let jd = &jd.job_definitions()[0];
+    assert_eq!(
+        jd.job_definition_arn().map(str::to_owned),
+        arn_of(ResourceKind::JobDefinition)
+    );
+    assert_eq!(
+        jd.platform_capabilities(),
+        [aws_sdk_batch::types::PlatformCapability::Fargate]
+    );
+    // Planning again: nothing to do.
+    let again = plan(&f.env.spec, &f.store.journal(&f.env.id).await.unwrap(), &[]);
+    assert!(!again.has_changes(), "{again:#?}");
+
+    run(&f, RunKind::Destroy).await.unwrap();
+    let active = f
+        .aws
+        .batch
+        .describe_job_definitions()
+        .job_definition_name(&job)
+        .status("ACTIVE")
+        .send()
+        .await
+        .unwrap();
+    assert!(active.job_definitions().is_empty());
+    let listed = f
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(&family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.task_definition_arns().is_empty());
+    assert!(
+        f.store
+            .journal(&f.env.id)
+            .await
+            .unwrap()
+            .resources
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_ec2_capacity_is_refused_before_any_aws_call() {
+    let f = fixture_with("later", None, |spec, _| {
+        let preset = app::domain::spec::presets::Preset::GpuG5.spec(
             "later",
             "us-east-1",
             spec.network.clone(),
-            &roles,
+            &preset_roles(),
         );
-        spec.job_definition = preset.job_definition;
+        spec.capacity = preset.capacity;
     })
     .await;
     let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
     assert_eq!(
         err,
-        "plan: this console cannot create the Batch job definition yet; remove them from the spec to apply the rest"
+        "plan: this console cannot create the EC2 capacity (Auto Scaling group and capacity provider) yet; remove them from the spec to apply the rest"
     );
     assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
 }

@@ -41,10 +41,12 @@ impl ResourceKind {
 
     /// The kinds the provisioning engine creates and deletes today (the others are
     /// planned and validated; the engine refuses specs that have them).
-    pub const ENGINE: [ResourceKind; 3] = [
+    pub const ENGINE: [ResourceKind; 5] = [
         ResourceKind::Cluster,
         ResourceKind::ComputeEnvironment,
         ResourceKind::JobQueue,
+        ResourceKind::TaskDefinition,
+        ResourceKind::JobDefinition,
     ];
 
     /// The kinds this one cannot exist without (when the environment has them).

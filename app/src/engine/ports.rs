@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::error::{CloudError, StoreError};
+use crate::domain::spec::{JobDefinitionSpec, TaskDefinitionSpec};
 pub use crate::domain::{
     AuditEntry, Observed, Revision, Role, RunKind, RunRecord, RunState, ShareLink,
 };
@@ -35,6 +36,10 @@ pub enum DesiredResource<'a> {
         /// ARN of its compute environment.
         compute_environment_arn: String,
     },
+    /// An ECS task definition (a new revision of its family).
+    TaskDefinition(&'a TaskDefinitionSpec),
+    /// A Batch job definition (a new revision).
+    JobDefinition(&'a JobDefinitionSpec),
 }
 
 /// The tag that names the environment a resource was created for.
@@ -77,10 +82,11 @@ pub trait Cloud: Send + Sync {
         kind: ResourceKind,
         name: &str,
     ) -> Result<Option<Observed>, CloudError>;
-    /// Sets a Batch queue or compute environment to DISABLED (no-op for clusters).
+    /// Sets a Batch queue or compute environment to DISABLED (no-op for clusters and
+    /// definitions).
     async fn disable(&self, region: &str, kind: ResourceKind, name: &str)
     -> Result<(), CloudError>;
-    /// Deletes a resource by name.
+    /// Deletes a resource by name (definitions: deregisters every active revision).
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
 }
 

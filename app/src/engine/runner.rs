@@ -40,6 +40,7 @@ fn ready(kind: ResourceKind, observed: Option<&Observed>) -> Poll {
         (ResourceKind::Cluster, "ACTIVE") => Poll::Ready,
         (ResourceKind::Cluster, "PROVISIONING") => Poll::Pending,
         (ResourceKind::Cluster, other) => Poll::Failed(format!("cluster is {other}")),
+        (ResourceKind::TaskDefinition | ResourceKind::JobDefinition, "ACTIVE") => Poll::Ready,
         (_, "VALID") => Poll::Ready,
         (_, "CREATING" | "UPDATING") => Poll::Pending,
         (_, other) => Poll::Failed(format!(
@@ -61,14 +62,10 @@ pub async fn apply(
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
     let spec = &env.spec;
-    let unsupported: Vec<&str> = [
-        (
-            spec.capacity.is_some(),
-            "the EC2 capacity (Auto Scaling group and capacity provider)",
-        ),
-        (spec.task_definition.is_some(), "the ECS task definition"),
-        (spec.job_definition.is_some(), "the Batch job definition"),
-    ]
+    let unsupported: Vec<&str> = [(
+        spec.capacity.is_some(),
+        "the EC2 capacity (Auto Scaling group and capacity provider)",
+    )]
     .into_iter()
     .filter_map(|(present, what)| present.then_some(what))
     .collect();
@@ -181,11 +178,15 @@ impl Creation<'_> {
 
         let entry = self.recorded.resources.iter().find(|r| r.kind == kind);
         let was_pending = entry.is_some_and(|r| r.status == RecordStatus::Pending);
-        // Look before creating when an earlier run may have created it, and for ECS
+        // Look before creating when an earlier run may have created it, for ECS
         // clusters (CreateCluster answers with an existing cluster of the name instead
-        // of failing). Batch refuses a duplicate name, so its creates go straight
+        // of failing) and for definitions (registering adds a revision to any family). Batch refuses a duplicate name, so its creates go straight
         // ahead (one call less on the critical path) and a refusal is read below.
-        let existing = if was_pending || kind == ResourceKind::Cluster {
+        let registered = matches!(
+            kind,
+            ResourceKind::TaskDefinition | ResourceKind::JobDefinition
+        );
+        let existing = if was_pending || kind == ResourceKind::Cluster || registered {
             cloud.read(region, kind, name).await.map_err(aws(&label))?
         } else {
             None
@@ -252,7 +253,9 @@ impl Creation<'_> {
             )
             .await?;
         let waiting_for = match kind {
-            ResourceKind::Cluster => "status ACTIVE",
+            ResourceKind::Cluster | ResourceKind::TaskDefinition | ResourceKind::JobDefinition => {
+                "status ACTIVE"
+            }
             _ => "status VALID",
         };
         let target = Target { region, kind, name };
@@ -299,6 +302,22 @@ async fn desired<'a>(
                 compute_environment_arn,
             }
         }
+        ResourceKind::TaskDefinition if spec.task_definition.is_some() => {
+            DesiredResource::TaskDefinition(spec.task_definition.as_ref().ok_or_else(|| {
+                EngineError::Failed {
+                    step: "create ECS task definition".into(),
+                    message: "the spec has no task definition".into(),
+                }
+            })?)
+        }
+        ResourceKind::JobDefinition if spec.job_definition.is_some() => {
+            DesiredResource::JobDefinition(spec.job_definition.as_ref().ok_or_else(|| {
+                EngineError::Failed {
+                    step: "create Batch job definition".into(),
+                    message: "the spec has no job definition".into(),
+                }
+            })?)
+        }
         other => {
             return Err(EngineError::Failed {
                 step: format!("create {}", other.label()),
@@ -332,7 +351,11 @@ pub async fn destroy(
             continue;
         };
         let target = Target { region, kind, name };
-        if kind != ResourceKind::Cluster && observed.state.as_deref() != Some("DISABLED") {
+        let disables = matches!(
+            kind,
+            ResourceKind::ComputeEnvironment | ResourceKind::JobQueue
+        );
+        if disables && observed.state.as_deref() != Some("DISABLED") {
             cloud
                 .disable(region, kind, name)
                 .await
@@ -445,13 +468,10 @@ pub async fn observe(
     let region = spec.region.as_str();
     let names = ResourceKind::ENGINE.map(|kind| (kind, spec.resource_name(kind)));
     // Read the resources the spec has, in parallel.
-    let (a, b, c) = tokio::join!(
-        read_named(cloud, region, names[0]),
-        read_named(cloud, region, names[1]),
-        read_named(cloud, region, names[2]),
-    );
+    let reads =
+        futures::future::join_all(names.iter().map(|&n| read_named(cloud, region, n))).await;
     let mut out = Vec::new();
-    for ((kind, name), observed) in names.into_iter().zip([a, b, c]) {
+    for ((kind, name), observed) in names.into_iter().zip(reads) {
         let Some(name) = name else { continue };
         let observed = observed.map_err(aws(&format!("read {} {name}", kind.label())))?;
         out.push(ResourceView {

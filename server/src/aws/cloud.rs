@@ -15,6 +15,7 @@ use aws_sdk_batch::types::{
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
 
+use super::definitions;
 use super::error::{cloud_error, malformed};
 
 /// The SDK clients of one region.
@@ -317,6 +318,12 @@ impl Cloud for AwsCloud {
                     .map(str::to_owned)
                     .ok_or_else(|| malformed(op, "compute environment ARN"))
             }
+            DesiredResource::TaskDefinition(spec) => {
+                definitions::register_task_definition(&c.ecs, spec, ecs_tags(tags)).await
+            }
+            DesiredResource::JobDefinition(spec) => {
+                definitions::register_job_definition(&c.batch, spec, map_tags(tags)).await
+            }
             DesiredResource::JobQueue {
                 spec,
                 compute_environment_arn,
@@ -377,9 +384,9 @@ impl Cloud for AwsCloud {
         match kind {
             ResourceKind::AutoScalingGroup
             | ResourceKind::CapacityProvider
-            | ResourceKind::ClusterCapacityProviders
-            | ResourceKind::TaskDefinition
-            | ResourceKind::JobDefinition => Err(unsupported("read", kind)),
+            | ResourceKind::ClusterCapacityProviders => Err(unsupported("read", kind)),
+            ResourceKind::TaskDefinition => definitions::read_task_definition(&c.ecs, name).await,
+            ResourceKind::JobDefinition => definitions::read_job_definition(&c.batch, name).await,
             ResourceKind::Cluster => {
                 let out = c
                     .ecs
@@ -486,10 +493,10 @@ impl Cloud for AwsCloud {
         match kind {
             ResourceKind::AutoScalingGroup
             | ResourceKind::CapacityProvider
-            | ResourceKind::ClusterCapacityProviders
-            | ResourceKind::TaskDefinition
-            | ResourceKind::JobDefinition => Err(unsupported("disable", kind)),
-            ResourceKind::Cluster => Ok(()),
+            | ResourceKind::ClusterCapacityProviders => Err(unsupported("disable", kind)),
+            ResourceKind::Cluster | ResourceKind::TaskDefinition | ResourceKind::JobDefinition => {
+                Ok(())
+            }
             ResourceKind::ComputeEnvironment => c
                 .batch
                 .update_compute_environment()
@@ -516,9 +523,13 @@ impl Cloud for AwsCloud {
         match kind {
             ResourceKind::AutoScalingGroup
             | ResourceKind::CapacityProvider
-            | ResourceKind::ClusterCapacityProviders
-            | ResourceKind::TaskDefinition
-            | ResourceKind::JobDefinition => Err(unsupported("delete", kind)),
+            | ResourceKind::ClusterCapacityProviders => Err(unsupported("delete", kind)),
+            ResourceKind::TaskDefinition => {
+                definitions::deregister_task_definitions(&c.ecs, name).await
+            }
+            ResourceKind::JobDefinition => {
+                definitions::deregister_job_definitions(&c.batch, name).await
+            }
             ResourceKind::Cluster => c
                 .ecs
                 .delete_cluster()

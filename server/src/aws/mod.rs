@@ -3,6 +3,7 @@
 
 mod cloud;
 mod connect;
+mod definitions;
 mod error;
 
 pub use cloud::AwsCloud;
