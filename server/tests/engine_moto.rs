@@ -510,3 +510,98 @@ async fn the_ec2_capacity_is_refused_before_any_aws_call() {
     );
     assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_spec_with_a_role_is_applied_in_the_target_account_as_that_role() {
+    let target = "arn:aws:iam::111111111111:role/console-target";
+    let service_role = "arn:aws:iam::111111111111:role/batch-service";
+    let mut endpoint = String::new();
+    let f = fixture_with("assumed", Some(service_role.into()), |spec, url| {
+        spec.assume_role = Some(app::domain::spec::AssumeRole {
+            role_arn: target.into(),
+            external_id: Some("team-42".into()),
+        });
+        endpoint = url.to_owned();
+    })
+    .await;
+    // The Batch service role exists in the target account (AWS checks it there).
+    let base = sdk_config(Some(&endpoint), Some("us-east-1")).await;
+    let setup = aws_config::sts::AssumeRoleProvider::builder(target)
+        .session_name("setup")
+        .configure(&base)
+        .build()
+        .await;
+    let iam = aws_sdk_iam::Client::new(
+        &base
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(setup),
+            )
+            .build(),
+    );
+    iam.create_role()
+        .role_name("batch-service")
+        .assume_role_policy_document("{}")
+        .send()
+        .await
+        .unwrap();
+    let role = f.env.spec.assume_role.clone().unwrap();
+    let assumed = f
+        .cloud
+        .assume(&role, &app::engine::session_name("alice"))
+        .await
+        .unwrap();
+    // The session acts as the role, named after the user.
+    let who = assumed.identity().await.unwrap();
+    assert_eq!(who.account, "111111111111");
+    assert!(
+        who.arn
+            .contains("assumed-role/console-target/console-alice"),
+        "{}",
+        who.arn
+    );
+    // The same adapter is reused (credentials cached and refreshed by the provider).
+    let again = f
+        .cloud
+        .assume(&role, &app::engine::session_name("alice"))
+        .await
+        .unwrap();
+    assert!(std::sync::Arc::ptr_eq(&assumed, &again));
+
+    // The network is the target account's (subnets and security groups are per account).
+    let network = assumed.default_network("us-east-1").await.unwrap().unwrap();
+    let mut spec = EnvironmentSpec::minimal(
+        "assumed",
+        "us-east-1",
+        8,
+        Some(service_role.into()),
+        network,
+    );
+    spec.assume_role = Some(role.clone());
+    // The fixture's environment, with the target account's network.
+    let env = EnvironmentRecord {
+        spec,
+        ..f.env.clone()
+    };
+    let run = start_run(&f.store, &env, RunKind::Apply, "alice")
+        .await
+        .unwrap();
+    execute(
+        &*assumed,
+        &f.store,
+        &env,
+        &run,
+        RunKind::Apply,
+        common::fast_wait(),
+    )
+    .await
+    .unwrap();
+    // The resources are in the target account, not the console's.
+    let cluster = assumed
+        .read("us-east-1", ResourceKind::Cluster, "assumed")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cluster.arn.contains(":111111111111:"), "{}", cluster.arn);
+    assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
+}

@@ -92,7 +92,7 @@ pub async fn create_environment(
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        ensure_name_free(&services, &spec).await?;
+        ensure_name_free(&services, &spec, &user.username).await?;
         let id = insert(&services, &user, &spec).await?;
         super::ssr::audit(
             &services,
@@ -120,11 +120,17 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
         // The run first: a run shown as finished then never comes with resources read
         // before it finished.
         let run = services.store.latest_run(&env.id).await?;
-        let (resources, aws_error) =
-            match crate::engine::observe(&*services.cloud, &*services.store, env).await {
-                Ok(r) => (r, None),
-                Err(e) => (Vec::new(), Some(e.to_string())),
+        let observed =
+            match super::ssr::cloud_for(&services, &env.spec, &access.user.username).await {
+                Ok(cloud) => crate::engine::observe(&*cloud, &*services.store, env)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
             };
+        let (resources, aws_error) = match observed {
+            Ok(r) => (r, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
         let observed: Vec<_> = resources
             .iter()
             .filter_map(|r| r.observed.clone().map(|o| (r.kind, o)))
@@ -240,13 +246,14 @@ pub async fn refresh_environment(id: String) -> Result<(), AppError> {
         let services = services()?;
         let super::ssr::Access { user, env, .. } =
             authorize(&services, &id, Operation::Refresh).await?;
+        let cloud = super::ssr::cloud_for(&services, &env.spec, &user.username).await?;
         let run =
             crate::engine::start_run(&*services.store, &env, RunKind::Refresh, &user.username)
                 .await?;
         // The reads are parallel and quick; the outcome (and any AWS error with its
         // code and request id) is recorded on the run the page shows.
         let _ = crate::engine::execute(
-            &*services.cloud,
+            &*cloud,
             &*services.store,
             &env,
             &run,
@@ -296,6 +303,7 @@ pub async fn destroy_environment(id: String, confirm: String) -> Result<(), AppE
 pub(crate) async fn ensure_name_free(
     services: &super::ssr::Services,
     spec: &crate::domain::EnvironmentSpec,
+    username: &str,
 ) -> Result<(), AppError> {
     use crate::domain::ResourceKind;
     if services
@@ -307,6 +315,7 @@ pub(crate) async fn ensure_name_free(
         return Err(name_taken(spec));
     }
     // AWS names are unique per account and region: refuse names AWS already has.
+    let cloud = super::ssr::cloud_for(services, spec, username).await?;
     for kind in ResourceKind::ALL {
         let Some(name) = spec.resource_name(kind) else {
             continue;
@@ -314,8 +323,7 @@ pub(crate) async fn ensure_name_free(
         if !ResourceKind::ENGINE.contains(&kind) {
             continue;
         }
-        let found = services
-            .cloud
+        let found = cloud
             .read(&spec.region, kind, name)
             .await
             .map_err(|e| AppError::Aws(format!("check that {name} is free: {e}")))?;
@@ -374,12 +382,10 @@ async fn spawn_run(
     kind: crate::domain::RunKind,
     username: &str,
 ) -> Result<(), AppError> {
+    // The target's credentials first: a role that cannot be assumed starts no run.
+    let cloud = super::ssr::cloud_for(services, &env.spec, username).await?;
     let run_id = crate::engine::start_run(&*services.store, &env, kind, username).await?;
-    let (cloud, store, wait) = (
-        services.cloud.clone(),
-        services.store.clone(),
-        services.wait,
-    );
+    let (store, wait) = (services.store.clone(), services.wait);
     tokio::spawn(async move {
         // The outcome is recorded on the run by `execute`; nothing else to do here.
         let _ = crate::engine::execute(&*cloud, &*store, &env, &run_id, kind, wait).await;

@@ -236,7 +236,7 @@ pub async fn copy_environment(id: String, name: String) -> Result<(), AppError> 
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        super::environments::ensure_name_free(&services, &spec).await?;
+        super::environments::ensure_name_free(&services, &spec, &a.user.username).await?;
         let new_id = super::environments::insert(&services, &a.user, &spec).await?;
         audit(
             &services,

@@ -208,6 +208,23 @@ fn with_article(role: Role) -> String {
     }
 }
 
+/// The cloud port for `spec`'s target: the console's own credentials, or the spec's role
+/// assumed with a session named after `username`.
+pub async fn cloud_for(
+    services: &Services,
+    spec: &crate::domain::EnvironmentSpec,
+    username: &str,
+) -> Result<Arc<dyn Cloud>, AppError> {
+    match &spec.assume_role {
+        None => Ok(services.cloud.clone()),
+        Some(role) => services
+            .cloud
+            .assume(role, &crate::engine::session_name(username))
+            .await
+            .map_err(|e| AppError::Aws(format!("assume the role {}: {e}", role.role_arn))),
+    }
+}
+
 /// The client's address, as the socket saw it ("unknown" when not served over TCP).
 pub fn client_address() -> String {
     use_context::<axum::http::request::Parts>()

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::error::{CloudError, StoreError};
-use crate::domain::spec::{JobDefinitionSpec, TaskDefinitionSpec};
+use crate::domain::spec::{AssumeRole, JobDefinitionSpec, TaskDefinitionSpec};
 pub use crate::domain::{
     AuditEntry, Observed, Revision, Role, RunKind, RunRecord, RunState, ShareLink,
 };
@@ -64,6 +64,14 @@ pub fn tags_for(environment_id: &str) -> Vec<(String, String)> {
 /// The AWS operations the engine uses. Implemented over the AWS SDK in `server/`.
 #[async_trait]
 pub trait Cloud: Send + Sync {
+    /// The same port acting as `role` in the target account (sts:AssumeRole with the
+    /// role's external id, the session named `session_name`); the credentials are
+    /// cached and refreshed before they expire. Fails if the role cannot be assumed.
+    async fn assume(
+        &self,
+        role: &AssumeRole,
+        session_name: &str,
+    ) -> Result<std::sync::Arc<dyn Cloud>, CloudError>;
     /// The account and principal the console acts as.
     async fn identity(&self) -> Result<CallerIdentity, CloudError>;
     /// The default VPC of `region` with its subnets and default security group.
@@ -262,4 +270,38 @@ pub trait Store: Send + Sync {
         environment_id: &str,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// The STS session name for actions of console user `username`: `console-<username>`
+/// with characters STS does not allow replaced by `-`, at most 64 characters.
+pub fn session_name(username: &str) -> String {
+    let name: String = format!("console-{username}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn session_names_follow_sts_rules() {
+        assert_eq!(super::session_name("alice"), "console-alice");
+        assert_eq!(
+            super::session_name("Sam Smith/ops"),
+            "console-Sam-Smith-ops"
+        );
+        assert_eq!(
+            super::session_name("sam@example.com"),
+            "console-sam@example.com"
+        );
+        assert_eq!(super::session_name(&"x".repeat(100)).len(), 64);
+    }
 }

@@ -1,8 +1,9 @@
 //! [`AwsCloud`]: the engine's cloud port over aws-sdk-ecs, -batch, -ec2, -sts and -iam.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use app::domain::spec::AssumeRole;
 use app::domain::{Network, ResourceKind};
 use app::engine::{CallerIdentity, Cloud, CloudError, DesiredResource, Observed};
 use async_trait::async_trait;
@@ -31,7 +32,12 @@ struct RegionClients {
 pub struct AwsCloud {
     base: SdkConfig,
     regions: Mutex<HashMap<String, RegionClients>>,
+    /// The adapters acting as assumed roles, by (role ARN, external id, session name).
+    assumed: tokio::sync::Mutex<HashMap<AssumedKey, Arc<AwsCloud>>>,
 }
+
+/// Role ARN, external id, session name.
+type AssumedKey = (String, Option<String>, String);
 
 /// The role name of the Batch service role the sandbox creates in the emulator.
 const SANDBOX_BATCH_ROLE: &str = "console-sandbox-batch-service-role";
@@ -42,6 +48,7 @@ impl AwsCloud {
         AwsCloud {
             base,
             regions: Mutex::new(HashMap::new()),
+            assumed: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -199,6 +206,50 @@ fn map_tags(tags: &[(String, String)]) -> HashMap<String, String> {
 
 #[async_trait]
 impl Cloud for AwsCloud {
+    async fn assume(
+        &self,
+        role: &AssumeRole,
+        session_name: &str,
+    ) -> Result<Arc<dyn Cloud>, CloudError> {
+        use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+        let key = (
+            role.role_arn.clone(),
+            role.external_id.clone(),
+            session_name.to_owned(),
+        );
+        let mut cache = self.assumed.lock().await;
+        if let Some(cloud) = cache.get(&key) {
+            return Ok(cloud.clone());
+        }
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+            .session_name(session_name)
+            .configure(&self.base);
+        if let Some(id) = &role.external_id {
+            builder = builder.external_id(id);
+        }
+        // The provider caches the credentials and refreshes them before they expire.
+        let provider = builder.build().await;
+        // Assume once now, so that a refusal (trust policy, external id) is reported
+        // before any step, with AWS's own words.
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| CloudError {
+                operation: "sts:AssumeRole".into(),
+                code: None,
+                message: aws_sdk_ecs::error::DisplayErrorContext(&e).to_string(),
+                request_id: None,
+            })?;
+        let config = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        let cloud = Arc::new(AwsCloud::new(config));
+        cache.insert(key, cloud.clone());
+        Ok(cloud)
+    }
+
     async fn identity(&self) -> Result<CallerIdentity, CloudError> {
         let sts = aws_sdk_sts::Client::new(&self.base);
         let out = sts
