@@ -239,6 +239,14 @@ async fn every_action_for_every_role() {
             ),
         ),
         ("refresh", ("refresh_environment", vec![], StatusCode::OK)),
+        (
+            "apply",
+            (
+                "import_resource",
+                vec![("arn", "not an arn".into())],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        ),
         ("share", ("get_sharing", vec![], StatusCode::OK)),
         (
             "share",
@@ -765,4 +773,98 @@ async fn single_sign_on_through_a_trusted_proxy() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_existing_resource_is_imported_by_arn_not_created_again() {
+    let moto = common::moto().await;
+    let aws = common::aws(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(&moto.endpoint, &dir).await;
+    let mut alice = signed_up(&console.router, "alice").await;
+    let info: app::api::types::SessionInfo =
+        serde_json::from_str(&alice.call("get_session", &[]).await.body).unwrap();
+    let role = info.aws.default_service_role.unwrap();
+    let r = alice.create("imported", "us-east-1", "16", &role).await;
+    let id = r.location.unwrap().split('/').nth(2).unwrap().to_owned();
+    // Someone made the cluster by hand before the environment was applied.
+    let made = aws
+        .ecs
+        .create_cluster()
+        .cluster_name("imported")
+        .send()
+        .await
+        .unwrap();
+    let arn = made.cluster().unwrap().cluster_arn().unwrap().to_owned();
+
+    // Refusals name the field and the rule.
+    for (bad, rule) in [
+        (
+            "arn:aws:ecs:us-east-1:123456789012:cluster/other",
+            "console.import-name",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:123456789012:cluster/imported",
+            "console.import-region",
+        ),
+        ("arn:aws:s3:::bucket", "aws.arn"),
+    ] {
+        let r = alice
+            .call("import_resource", &[("id", &id), ("arn", bad)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(r.error().problems()[0].rule, rule, "{bad}");
+    }
+    // The ARN of a resource AWS does not have is refused by the engine, naming the step.
+    let ghost = "arn:aws:batch:us-east-1:123456789012:compute-environment/imported-ce";
+    let r = alice
+        .call("import_resource", &[("id", &id), ("arn", ghost)])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        r.body
+            .contains("import Batch compute environment imported-ce"),
+        "{}",
+        r.body
+    );
+
+    let r = alice
+        .call("import_resource", &[("id", &id), ("arn", &arn)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Recorded, so the plan creates only the rest.
+    let review: app::api::types::Review =
+        serde_json::from_str(&alice.call("review_environment", &[("id", &id)]).await.body).unwrap();
+    let actions: Vec<_> = review
+        .plan
+        .steps
+        .iter()
+        .map(|s| (s.kind.key(), s.action.label()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("cluster", "no change"),
+            ("compute_environment", "create"),
+            ("job_queue", "create")
+        ]
+    );
+    // Importing twice is refused.
+    let r = alice
+        .call("import_resource", &[("id", &id), ("arn", &arn)])
+        .await;
+    assert_eq!(r.error().problems()[0].rule, "console.import-recorded");
+    let page: EnvironmentPage =
+        serde_json::from_str(&alice.call("get_environment", &[("id", &id)]).await.body).unwrap();
+    let import = page
+        .runs
+        .iter()
+        .find(|h| h.run.kind.key() == "import" && h.run.error.is_none())
+        .unwrap();
+    assert_eq!(import.steps[0].step, "import ECS cluster imported");
+    assert!(
+        page.activity
+            .iter()
+            .any(|a| a.action == "environment.import" && a.detail.contains(&arn))
+    );
 }

@@ -267,6 +267,42 @@ pub async fn refresh_environment(id: String) -> Result<(), AppError> {
     .await
 }
 
+/// Records an existing resource, named by its ARN, as one of the environment's (it must
+/// be the spec's resource of its kind, by name, in the environment's region).
+#[server(endpoint = "import_resource")]
+pub async fn import_resource(id: String, arn: String) -> Result<(), AppError> {
+    use super::ssr::{audit, authorize, cloud_for, respond, services};
+    use crate::domain::{Operation, RunKind};
+    respond(async {
+        let services = services()?;
+        let super::ssr::Access { user, env, .. } =
+            authorize(&services, &id, Operation::Apply).await?;
+        let arn = arn.trim().to_owned();
+        let journal = services.store.journal(&env.id).await?;
+        let parts = crate::domain::import::check_import(&env.spec, &journal, &arn)
+            .map_err(|p| AppError::Invalid(vec![p]))?;
+        let cloud = cloud_for(&services, &env.spec, &user.username).await?;
+        let run = crate::engine::start_run(&*services.store, &env, RunKind::Import, &user.username)
+            .await?;
+        let result =
+            crate::engine::import(&*cloud, &*services.store, &env, &run, parts.kind, &arn).await;
+        let error = result.as_ref().err().map(ToString::to_string);
+        services.store.finish_run(&run, error.as_deref()).await?;
+        result?;
+        audit(
+            &services,
+            &user.username,
+            "environment.import",
+            Some(&id),
+            format!("imported {arn}"),
+        )
+        .await?;
+        leptos_axum::redirect(&format!("/environments/{id}"));
+        Ok(())
+    })
+    .await
+}
+
 /// Starts destroying the environment; `confirm` must repeat its name.
 #[server(endpoint = "destroy_environment")]
 pub async fn destroy_environment(id: String, confirm: String) -> Result<(), AppError> {

@@ -6,6 +6,7 @@
 pub mod access;
 #[cfg(test)]
 mod fixtures;
+pub mod import;
 pub mod names;
 pub mod plan;
 pub mod regions;

@@ -14,6 +14,8 @@ pub enum RunKind {
     Plan,
     /// Read every resource from AWS.
     Refresh,
+    /// Record an existing resource (by ARN) as the environment's.
+    Import,
 }
 
 impl RunKind {
@@ -24,6 +26,7 @@ impl RunKind {
             RunKind::Destroy => "destroy",
             RunKind::Plan => "plan",
             RunKind::Refresh => "refresh",
+            RunKind::Import => "import",
         }
     }
 
@@ -34,6 +37,7 @@ impl RunKind {
             RunKind::Destroy,
             RunKind::Plan,
             RunKind::Refresh,
+            RunKind::Import,
         ]
         .into_iter()
         .find(|k| k.key() == key)

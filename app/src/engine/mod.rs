@@ -13,7 +13,7 @@ pub use ports::{
     Revision, Role, RunKind, RunRecord, RunState, ShareLink, Store, UserRecord, session_name,
     tagged_for, tags_for,
 };
-pub use runner::{apply, destroy, execute, observe, refresh, start_run};
+pub use runner::{apply, destroy, execute, import, observe, refresh, start_run};
 pub use wait::WaitPolicy;
 
 /// Now, as RFC 3339 UTC to the second (`2026-11-29T21:10:31Z`): the format of share link

@@ -422,8 +422,9 @@ pub async fn execute(
         RunKind::Apply => apply(cloud, store, env, run_id, policy).await,
         RunKind::Destroy => destroy(cloud, store, env, run_id, policy).await,
         RunKind::Refresh => refresh(cloud, store, env, run_id).await,
-        // Plans are recorded finished (`Store::record_plan`); nothing to execute.
-        RunKind::Plan => Ok(()),
+        // Plans are recorded finished (`Store::record_plan`) and imports run in the
+        // request (`import`); nothing to execute.
+        RunKind::Plan | RunKind::Import => Ok(()),
     };
     let error = result.as_ref().err().map(ToString::to_string);
     if let Some(e) = &error {
@@ -431,6 +432,69 @@ pub async fn execute(
     }
     store.finish_run(run_id, error.as_deref()).await?;
     result
+}
+
+/// Import: records the existing resource `arn` (of `kind`) as the environment's, with
+/// the spec's settings as the applied ones (so differences show as drift). AWS must have
+/// it under the spec's name with that ARN.
+pub async fn import(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+    kind: ResourceKind,
+    arn: &str,
+) -> Result<(), EngineError> {
+    let spec = &env.spec;
+    let region = spec.region.as_str();
+    let name = spec.resource_name(kind).unwrap_or_default();
+    let label = format!("import {} {name}", kind.label());
+    store.run_step(run_id, &label).await?;
+    let fail = |message: String| EngineError::Failed {
+        step: label.clone(),
+        message,
+    };
+    let observed = cloud
+        .read(region, kind, name)
+        .await
+        .map_err(aws(&label))?
+        .ok_or_else(|| {
+            fail(format!(
+                "{} named {name} is not in {region} (or is being deleted)",
+                kind.with_article()
+            ))
+        })?;
+    // Definitions: any revision of the family; the rest: exactly this resource (the
+    // name in another account is another resource).
+    let same = match kind {
+        ResourceKind::TaskDefinition | ResourceKind::JobDefinition => observed
+            .arn
+            .rsplit_once(':')
+            .zip(arn.rsplit_once(':'))
+            .is_some_and(|((a, _), (b, _))| a == b),
+        _ => observed.arn == arn,
+    };
+    if !same {
+        return Err(fail(format!(
+            "AWS has {} under that name, not {arn}",
+            observed.arn
+        )));
+    }
+    store
+        .record_resource(
+            &env.id,
+            &RecordedResource {
+                kind,
+                name: name.to_owned(),
+                arn: Some(arn.to_owned()),
+                status: RecordStatus::Created,
+                settings: settings_map(spec, kind),
+            },
+        )
+        .await?;
+    store.step_done(run_id, &label).await?;
+    info!(environment = %env.id, step = %label, "imported");
+    Ok(())
 }
 
 /// Refresh: reads every resource from AWS (in parallel) and records what it found as

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::widgets::{FieldError, FormError, error_view, run_badge, short_time, use_param};
 use crate::api::environments::{
-    ApplyEnvironment, DestroyEnvironment, RefreshEnvironment, get_environment, review_environment,
+    ApplyEnvironment, DestroyEnvironment, ImportResource, RefreshEnvironment, get_environment,
+    review_environment,
 };
 use crate::api::types::EnvironmentPage as PageData;
 use crate::domain::plan::ReplaceOrder;
@@ -33,8 +34,9 @@ pub fn EnvironmentPage() -> impl IntoView {
     });
     let destroy = ServerAction::<DestroyEnvironment>::new();
     let refresh = ServerAction::<RefreshEnvironment>::new();
+    let import = ServerAction::<ImportResource>::new();
     Effect::new(move |_| {
-        if refresh.version().get() > 0 {
+        if refresh.version().get() + import.version().get() > 0 {
             tick.update(|t| *t += 1);
         }
     });
@@ -50,7 +52,7 @@ pub fn EnvironmentPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading..."</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => page_view(p, destroy, destroy_error, refresh).into_any(),
+                    Ok(p) => page_view(p, destroy, destroy_error, refresh, import).into_any(),
                     Err(e) => error_view(&e),
                 }
             })}
@@ -63,7 +65,10 @@ fn page_view(
     destroy: ServerAction<DestroyEnvironment>,
     destroy_error: Signal<Option<crate::api::AppError>>,
     refresh: ServerAction<RefreshEnvironment>,
+    import: ServerAction<ImportResource>,
 ) -> impl IntoView {
+    let import_error = Signal::derive(move || import.value().get().and_then(Result::err));
+    let (refresh_id, import_id) = (p.id.clone(), p.id.clone());
     let running = p.run.as_ref().is_some_and(|r| r.state == RunState::Running);
     let id = p.id.clone();
     let can = p.permissions;
@@ -85,7 +90,7 @@ fn page_view(
             <a id="copy-link" href=format!("{base}/copy")>"Copy"</a>
             {can.refresh.then(|| view! {
                 <ActionForm action=refresh attr:class="inline" attr:id="refresh-form">
-                    <input type="hidden" name="id" value=p.id.clone()/>
+                    <input type="hidden" name="id" value=refresh_id/>
                     <button type="submit" class="link" disabled=running>"Refresh from AWS"</button>
                 </ActionForm>
             })}
@@ -132,6 +137,19 @@ fn page_view(
                     }).collect_view()}
                 </tbody>
             </table>
+        })}
+        {can.apply.then(|| view! {
+            <details class="import">
+                <summary>"Import an existing resource"</summary>
+                <p class="note">"A resource that already exists in AWS under the name the spec gives it can be recorded as this environment's instead of created."</p>
+                <ActionForm action=import attr:class="form inline" attr:id="import-form">
+                    <input type="hidden" name="id" value=import_id/>
+                    <label>"ARN" <input type="text" name="arn" autocomplete="off" placeholder="arn:aws:ecs:us-east-1:123456789012:cluster/name"/></label>
+                    <FieldError field="arn" message=Signal::derive(move || import_error.get().and_then(|e| e.problem_for("arn")))/>
+                    <FormError error=import_error/>
+                    <button type="submit" disabled=running>"Import"</button>
+                </ActionForm>
+            </details>
         })}
         <h2>"Settings"</h2>
         {spec_view(p.spec)}
