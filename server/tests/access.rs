@@ -868,3 +868,180 @@ async fn an_existing_resource_is_imported_by_arn_not_created_again() {
             .any(|a| a.action == "environment.import" && a.detail.contains(&arn))
     );
 }
+
+#[tokio::test]
+async fn discovery_lists_what_the_pickers_offer() {
+    let moto = common::moto().await;
+    let aws = common::aws(&moto.endpoint).await;
+    let config = server::aws::sdk_config(Some(&moto.endpoint), Some("us-east-1")).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let iam = aws_sdk_iam::Client::new(&config);
+    let autoscaling = aws_sdk_autoscaling::Client::new(&config);
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(&moto.endpoint, &dir).await;
+    let mut anonymous = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    let mut alice = signed_up(&console.router, "alice").await;
+
+    // What a team would have: a security group, roles, an instance profile, and two
+    // Auto Scaling groups, one already behind a capacity provider.
+    let vpc = ec2
+        .describe_vpcs()
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .iter()
+        .find(|v| v.is_default() == Some(true))
+        .and_then(|v| v.vpc_id().map(str::to_owned))
+        .unwrap();
+    let subnet = ec2
+        .describe_subnets()
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .iter()
+        .find(|s| s.vpc_id() == Some(&*vpc))
+        .and_then(|s| s.subnet_id().map(str::to_owned))
+        .unwrap();
+    ec2.create_security_group()
+        .group_name("inference")
+        .description("inference tasks")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role()
+        .role_name("task-exec")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    iam.create_instance_profile()
+        .instance_profile_name("ecs-instances")
+        .send()
+        .await
+        .unwrap();
+    ec2.create_launch_template()
+        .launch_template_name("gpu")
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-12c6146b")
+                .instance_type(aws_sdk_ec2::types::InstanceType::G5Xlarge)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for name in ["free-asg", "used-asg"] {
+        autoscaling
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_template(
+                aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                    .launch_template_name("gpu")
+                    .version("$Latest")
+                    .build(),
+            )
+            .min_size(0)
+            .max_size(4)
+            .desired_capacity(0)
+            .vpc_zone_identifier(&subnet)
+            .new_instances_protected_from_scale_in(name == "used-asg")
+            .send()
+            .await
+            .unwrap();
+    }
+    let used_arn = autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("used-asg")
+        .send()
+        .await
+        .unwrap()
+        .auto_scaling_groups()[0]
+        .auto_scaling_group_arn()
+        .unwrap()
+        .to_owned();
+    aws.ecs
+        .create_capacity_provider()
+        .name("gpu-provider")
+        .auto_scaling_group_provider(
+            aws_sdk_ecs::types::AutoScalingGroupProvider::builder()
+                .auto_scaling_group_arn(&used_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    aws.ecs
+        .create_cluster()
+        .cluster_name("gpu-cluster")
+        .send()
+        .await
+        .unwrap();
+    aws.ecs
+        .put_cluster_capacity_providers()
+        .cluster("gpu-cluster")
+        .capacity_providers("gpu-provider")
+        .set_default_capacity_provider_strategy(Some(vec![]))
+        .send()
+        .await
+        .unwrap();
+
+    // Signed in only, and the region is checked.
+    let r = anonymous.call("discover", &[("region", "us-east-1")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = alice.call("discover", &[("region", "mars-1")]).await;
+    assert_eq!(r.error().problems()[0].field, "region");
+
+    let r = alice.call("discover", &[("region", "us-east-1")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d: app::domain::discovery::Discovery = serde_json::from_str(&r.body).unwrap();
+    assert!(
+        d.vpcs[0].default && d.vpcs[0].id == vpc,
+        "default VPC first"
+    );
+    let s = d.subnets.iter().find(|s| s.id == subnet).unwrap();
+    assert!(s.availability_zone.starts_with("us-east-1"));
+    assert!(
+        d.security_groups
+            .iter()
+            .any(|g| g.name == "inference" && g.vpc_id == vpc)
+    );
+    let exec = d.roles.iter().find(|r| r.name == "task-exec").unwrap();
+    assert_eq!(exec.trusted_services, ["ecs-tasks.amazonaws.com"]);
+    assert!(
+        d.instance_profiles
+            .iter()
+            .any(|p| p.name == "ecs-instances")
+    );
+    let asg = |name: &str| {
+        d.auto_scaling_groups
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap()
+    };
+    assert_eq!(asg("free-asg").used_by_capacity_provider, None);
+    assert_eq!(
+        asg("used-asg").used_by_capacity_provider.as_deref(),
+        Some("gpu-provider")
+    );
+    assert!(asg("used-asg").protected_from_scale_in && asg("used-asg").max_size == 4);
+    let g5 = d
+        .instance_types
+        .iter()
+        .find(|t| t.name == "g5.xlarge")
+        .unwrap();
+    assert!(g5.gpu);
+    let m5 = d
+        .instance_types
+        .iter()
+        .find(|t| t.name == "m5.large")
+        .unwrap();
+    assert!(!m5.gpu);
+}

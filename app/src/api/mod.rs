@@ -4,6 +4,7 @@
 //! engine or a port, and map the error once (see [`error`]).
 
 pub mod auth;
+pub mod discovery;
 pub mod environments;
 pub mod error;
 pub mod revisions;

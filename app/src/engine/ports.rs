@@ -74,6 +74,13 @@ pub trait Cloud: Send + Sync {
     ) -> Result<std::sync::Arc<dyn Cloud>, CloudError>;
     /// The account and principal the console acts as.
     async fn identity(&self) -> Result<CallerIdentity, CloudError>;
+    /// What exists in `region` for the wizard's pickers (VPCs, subnets, security groups,
+    /// Auto Scaling groups, IAM roles and instance profiles, instance types), read in
+    /// parallel.
+    async fn discover(
+        &self,
+        region: &str,
+    ) -> Result<crate::domain::discovery::Discovery, CloudError>;
     /// The default VPC of `region` with its subnets and default security group.
     async fn default_network(&self, region: &str) -> Result<Option<Network>, CloudError>;
     /// Creates a resource tagged with `tags`; returns its ARN.

@@ -21,10 +21,11 @@ use super::error::{cloud_error, malformed};
 
 /// The SDK clients of one region.
 #[derive(Clone, Debug)]
-struct RegionClients {
-    ecs: aws_sdk_ecs::Client,
-    batch: aws_sdk_batch::Client,
-    ec2: aws_sdk_ec2::Client,
+pub(super) struct RegionClients {
+    pub(super) ecs: aws_sdk_ecs::Client,
+    pub(super) batch: aws_sdk_batch::Client,
+    pub(super) ec2: aws_sdk_ec2::Client,
+    pub(super) autoscaling: aws_sdk_autoscaling::Client,
 }
 
 /// The AWS side of the engine. Clients are made once per region and reused.
@@ -70,6 +71,11 @@ impl AwsCloud {
                     ),
                     ec2: aws_sdk_ec2::Client::from_conf(
                         aws_sdk_ec2::config::Builder::from(&self.base)
+                            .region(region.clone())
+                            .build(),
+                    ),
+                    autoscaling: aws_sdk_autoscaling::Client::from_conf(
+                        aws_sdk_autoscaling::config::Builder::from(&self.base)
                             .region(region)
                             .build(),
                     ),
@@ -206,6 +212,14 @@ fn map_tags(tags: &[(String, String)]) -> HashMap<String, String> {
 
 #[async_trait]
 impl Cloud for AwsCloud {
+    async fn discover(
+        &self,
+        region: &str,
+    ) -> Result<app::domain::discovery::Discovery, CloudError> {
+        let iam = aws_sdk_iam::Client::new(&self.base);
+        super::discovery::discover(&self.clients(region), &iam).await
+    }
+
     async fn assume(
         &self,
         role: &AssumeRole,

@@ -4,6 +4,7 @@
 mod cloud;
 mod connect;
 mod definitions;
+mod discovery;
 mod error;
 
 pub use cloud::AwsCloud;
