@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 source .ci/env.sh
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# The shared target directory keeps every test binary ever linked (each dependency
+# change gives them new names): drop the ones unused for a day.
+if [ -d "$CARGO_TARGET_DIR/debug/deps" ]; then
+  find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' -mtime +1 -delete
+fi
+
 if ! command -v chromium >/dev/null; then
   echo "The browser tests need Debian's chromium: apt-get install -y chromium (.ci/run does this)." >&2
   exit 1
