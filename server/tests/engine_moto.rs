@@ -605,3 +605,108 @@ async fn a_spec_with_a_role_is_applied_in_the_target_account_as_that_role() {
     assert!(cluster.arn.contains(":111111111111:"), "{}", cluster.arn);
     assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn updates_in_place_change_aws_and_the_journal() {
+    let f = fixture("grow", None).await;
+    run(&f, RunKind::Apply).await.unwrap();
+    // A new revision: more vCPUs, the compute environment and the queue disabled,
+    // another queue priority.
+    let mut spec = f.env.spec.clone();
+    spec.compute_environment.max_vcpus = 48;
+    spec.compute_environment.enabled = false;
+    if let Some(q) = &mut spec.job_queue {
+        q.priority = 7;
+        q.enabled = false;
+    }
+    let env = EnvironmentRecord {
+        spec: spec.clone(),
+        ..f.env.clone()
+    };
+    let planned = plan(&spec, &f.store.journal(&f.env.id).await.unwrap(), &[]);
+    let actions: Vec<_> = planned
+        .steps
+        .iter()
+        .map(|s| (s.kind, s.action.label()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (ResourceKind::Cluster, "no change"),
+            (ResourceKind::ComputeEnvironment, "update"),
+            (ResourceKind::JobQueue, "update")
+        ]
+    );
+    let id = start_run(&f.store, &env, RunKind::Apply, "alice")
+        .await
+        .unwrap();
+    execute(
+        &f.cloud,
+        &f.store,
+        &env,
+        &id,
+        RunKind::Apply,
+        common::fast_wait(),
+    )
+    .await
+    .unwrap();
+    let ce = f
+        .aws
+        .batch
+        .describe_compute_environments()
+        .compute_environments("grow-ce")
+        .send()
+        .await
+        .unwrap();
+    let ce = &ce.compute_environments()[0];
+    // moto applies the state but not compute resources (its UpdateComputeEnvironment
+    // ignores them), so only the state is checked in AWS here.
+    assert_eq!(ce.state().map(|s| s.as_str()), Some("DISABLED"));
+    let q = f
+        .aws
+        .batch
+        .describe_job_queues()
+        .job_queues("grow-queue")
+        .send()
+        .await
+        .unwrap();
+    let q = &q.job_queues()[0];
+    assert_eq!(
+        (q.priority(), q.state().map(|s| s.as_str())),
+        (Some(7), Some("DISABLED"))
+    );
+    // The same ARNs (changed in place), and nothing left to do.
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    assert_eq!(
+        journal
+            .resources
+            .iter()
+            .find(|r| r.kind == ResourceKind::ComputeEnvironment)
+            .and_then(|r| r.arn.as_deref()),
+        ce.compute_environment_arn()
+    );
+    assert!(!plan(&spec, &journal, &[]).has_changes());
+
+    // A change the engine cannot make in place yet is refused, naming the field.
+    let mut tagged = spec.clone();
+    tagged.tags.insert("team".into(), "ml".into());
+    let env = EnvironmentRecord {
+        spec: tagged,
+        ..f.env.clone()
+    };
+    let id = start_run(&f.store, &env, RunKind::Apply, "alice")
+        .await
+        .unwrap();
+    let err = execute(
+        &f.cloud,
+        &f.store,
+        &env,
+        &id,
+        RunKind::Apply,
+        common::fast_wait(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("cannot change tags in place yet"), "{err}");
+}

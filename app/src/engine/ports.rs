@@ -42,6 +42,32 @@ pub enum DesiredResource<'a> {
     JobDefinition(&'a JobDefinitionSpec),
 }
 
+/// The fields the engine changes in place, per kind (other in-place changes the plan
+/// allows are refused by apply, naming the field, until the adapter learns them).
+pub const UPDATABLE_IN_PLACE: &[(ResourceKind, &str)] = &[
+    (ResourceKind::Cluster, "settings.containerInsights"),
+    (
+        ResourceKind::ComputeEnvironment,
+        "computeResources.maxvCpus",
+    ),
+    (
+        ResourceKind::ComputeEnvironment,
+        "computeResources.minvCpus",
+    ),
+    (
+        ResourceKind::ComputeEnvironment,
+        "computeResources.desiredvCpus",
+    ),
+    (ResourceKind::ComputeEnvironment, "computeResources.subnets"),
+    (
+        ResourceKind::ComputeEnvironment,
+        "computeResources.securityGroupIds",
+    ),
+    (ResourceKind::ComputeEnvironment, "state"),
+    (ResourceKind::JobQueue, "priority"),
+    (ResourceKind::JobQueue, "state"),
+];
+
 /// The tag that names the environment a resource was created for.
 pub const ENVIRONMENT_TAG: &str = "console:environment-id";
 
@@ -90,6 +116,15 @@ pub trait Cloud: Send + Sync {
         resource: DesiredResource<'_>,
         tags: &[(String, String)],
     ) -> Result<String, CloudError>;
+    /// Changes `fields` (named as in the plan's settings, all in
+    /// [`UPDATABLE_IN_PLACE`]) of the resource of `resource`'s kind named after it, in
+    /// place.
+    async fn update(
+        &self,
+        region: &str,
+        resource: DesiredResource<'_>,
+        fields: &[String],
+    ) -> Result<(), CloudError>;
     /// Reads a resource by name; `None` when AWS has no live resource of that name.
     async fn read(
         &self,

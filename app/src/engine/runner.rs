@@ -4,7 +4,8 @@ use tracing::{info, warn};
 
 use super::error::{CloudError, EngineError};
 use super::ports::{
-    Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, tagged_for, tags_for,
+    Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, UPDATABLE_IN_PLACE,
+    tagged_for, tags_for,
 };
 use super::wait::{Poll, Target, WaitPolicy, wait_for};
 use crate::domain::plan::settings_map;
@@ -86,11 +87,28 @@ pub async fn apply(
         .chain(tags_for(&env.id))
         .collect();
     let mut todo = Vec::new();
+    let mut updates: Vec<(ResourceKind, Vec<String>)> = Vec::new();
     for step in plan(spec, &recorded, &[]).steps {
         match step.action {
             Action::Create => todo.push(step.kind),
             Action::NoChange => {}
-            Action::Update | Action::Replace | Action::Delete => {
+            Action::Update => {
+                let fields: Vec<String> = step.changes.iter().map(|c| c.field.clone()).collect();
+                if let Some(field) = fields
+                    .iter()
+                    .find(|f| !UPDATABLE_IN_PLACE.contains(&(step.kind, f.as_str())))
+                {
+                    return Err(EngineError::Failed {
+                        step: format!("update {} {}", step.kind.label(), step.name),
+                        message: format!(
+                            "the engine cannot change {field} in place yet; change it back, or destroy and apply again"
+                        ),
+                    });
+                }
+                todo.push(step.kind);
+                updates.push((step.kind, fields));
+            }
+            Action::Replace | Action::Delete => {
                 return Err(EngineError::Failed {
                     step: format!(
                         "{} {} {}",
@@ -116,6 +134,7 @@ pub async fn apply(
         policy,
         tags: &tags,
         recorded: &recorded,
+        updates: &updates,
     };
     let mut waiting = todo;
     let mut in_flight = Vec::new();
@@ -158,6 +177,8 @@ struct Creation<'a> {
     policy: WaitPolicy,
     tags: &'a [(String, String)],
     recorded: &'a crate::domain::RecordedState,
+    /// The kinds to change in place, with the fields that change.
+    updates: &'a [(ResourceKind, Vec<String>)],
 }
 
 impl Creation<'_> {
@@ -168,6 +189,9 @@ impl Creation<'_> {
     /// environment's tag (an interrupted run, or an answer lost on the way back and a
     /// retried create refused as a duplicate); otherwise the step stops, naming it.
     async fn create(&self, kind: ResourceKind) -> Result<(), EngineError> {
+        if let Some((_, fields)) = self.updates.iter().find(|(k, _)| *k == kind) {
+            return self.update(kind, fields).await;
+        }
         let (cloud, store, env) = (self.cloud, self.store, self.env);
         let spec = &env.spec;
         let region = spec.region.as_str();
@@ -263,6 +287,56 @@ impl Creation<'_> {
             ready(kind, o)
         })
         .await?;
+        store.step_done(self.run_id, &label).await?;
+        info!(environment = %env.id, step = %label, "step done");
+        Ok(())
+    }
+}
+
+impl Creation<'_> {
+    /// Changes `fields` of the environment's resource of `kind` in place, waits until it
+    /// is usable again, and records the new settings.
+    async fn update(&self, kind: ResourceKind, fields: &[String]) -> Result<(), EngineError> {
+        let (cloud, store, env) = (self.cloud, self.store, self.env);
+        let spec = &env.spec;
+        let region = spec.region.as_str();
+        let name = spec.resource_name(kind).unwrap_or_default();
+        let label = format!("update {} {name}", kind.label());
+        store.run_step(self.run_id, &label).await?;
+        info!(environment = %env.id, step = %label, fields = ?fields, "step started");
+        let desired = desired(spec, kind, store, &env.id).await?;
+        cloud
+            .update(region, desired, fields)
+            .await
+            .map_err(aws(&label))?;
+        let target = Target { region, kind, name };
+        let waiting_for = match kind {
+            ResourceKind::Cluster => "status ACTIVE",
+            _ => "status VALID",
+        };
+        // Batch reports UPDATING until the change is done.
+        wait_for(cloud, target, &label, waiting_for, self.policy, |o| {
+            ready(kind, o)
+        })
+        .await?;
+        let arn = self
+            .recorded
+            .resources
+            .iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| r.arn.clone());
+        store
+            .record_resource(
+                &env.id,
+                &RecordedResource {
+                    kind,
+                    name: name.to_owned(),
+                    arn,
+                    status: RecordStatus::Created,
+                    settings: settings_map(spec, kind),
+                },
+            )
+            .await?;
         store.step_done(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step done");
         Ok(())

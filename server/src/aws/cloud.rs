@@ -439,6 +439,104 @@ impl Cloud for AwsCloud {
         }
     }
 
+    async fn update(
+        &self,
+        region: &str,
+        resource: DesiredResource<'_>,
+        fields: &[String],
+    ) -> Result<(), CloudError> {
+        let c = self.clients(region);
+        let has = |f: &str| fields.iter().any(|x| x == f);
+        match resource {
+            DesiredResource::Cluster(spec) => {
+                if has("settings.containerInsights") {
+                    c.ecs
+                        .update_cluster_settings()
+                        .cluster(&spec.name)
+                        .settings(
+                            ClusterSetting::builder()
+                                .name(ClusterSettingName::ContainerInsights)
+                                .value(if spec.container_insights {
+                                    "enabled"
+                                } else {
+                                    "disabled"
+                                })
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .map_err(|e| cloud_error("ecs:UpdateClusterSettings", e))?;
+                }
+                Ok(())
+            }
+            DesiredResource::ComputeEnvironment(spec) => {
+                let mut resources = aws_sdk_batch::types::ComputeResourceUpdate::builder();
+                if has("computeResources.maxvCpus") {
+                    resources =
+                        resources.maxv_cpus(i32::try_from(spec.max_vcpus).unwrap_or(i32::MAX));
+                }
+                if has("computeResources.minvCpus") {
+                    resources = resources.minv_cpus(i32::try_from(spec.min_vcpus).unwrap_or(0));
+                }
+                if has("computeResources.desiredvCpus")
+                    && let Some(d) = spec.desired_vcpus
+                {
+                    resources = resources.desiredv_cpus(i32::try_from(d).unwrap_or(0));
+                }
+                if has("computeResources.subnets") {
+                    resources = resources.set_subnets(Some(spec.subnets.clone()));
+                }
+                if has("computeResources.securityGroupIds") {
+                    resources =
+                        resources.set_security_group_ids(Some(spec.security_group_ids.clone()));
+                }
+                let mut request = c
+                    .batch
+                    .update_compute_environment()
+                    .compute_environment(&spec.name)
+                    .compute_resources(resources.build());
+                if has("state") {
+                    request = request.state(if spec.enabled {
+                        CeState::Enabled
+                    } else {
+                        CeState::Disabled
+                    });
+                }
+                request
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| cloud_error("batch:UpdateComputeEnvironment", e))
+            }
+            DesiredResource::JobQueue { spec, .. } => {
+                let mut request = c.batch.update_job_queue().job_queue(&spec.name);
+                if has("priority") {
+                    request = request.priority(i32::try_from(spec.priority).unwrap_or(0));
+                }
+                if has("state") {
+                    request = request.state(if spec.enabled {
+                        JqState::Enabled
+                    } else {
+                        JqState::Disabled
+                    });
+                }
+                request
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| cloud_error("batch:UpdateJobQueue", e))
+            }
+            DesiredResource::TaskDefinition(_) | DesiredResource::JobDefinition(_) => {
+                Err(CloudError {
+                    operation: "update a definition".into(),
+                    code: None,
+                    message: "definitions change by registering a new revision".into(),
+                    request_id: None,
+                })
+            }
+        }
+    }
+
     async fn read(
         &self,
         region: &str,
