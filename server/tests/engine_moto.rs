@@ -460,6 +460,75 @@ async fn task_and_job_definitions_are_registered_tagged_and_deregistered() {
     let again = plan(&f.env.spec, &f.store.journal(&f.env.id).await.unwrap(), &[]);
     assert!(!again.has_changes(), "{again:#?}");
 
+    // A new image: a new revision of each definition; the old one is deregistered.
+    let first_task = arn_of(ResourceKind::TaskDefinition).unwrap();
+    let mut spec = f.env.spec.clone();
+    if let Some(t) = &mut spec.task_definition {
+        t.containers[0].image = "public.ecr.aws/docker/library/python:3.13-slim".into();
+    }
+    if let Some(j) = &mut spec.job_definition {
+        j.image = "public.ecr.aws/docker/library/python:3.13-slim".into();
+    }
+    let env = EnvironmentRecord {
+        spec: spec.clone(),
+        ..f.env.clone()
+    };
+    let planned = plan(&spec, &f.store.journal(&f.env.id).await.unwrap(), &[]);
+    let replaced: Vec<_> = planned
+        .steps
+        .iter()
+        .filter(|s| s.action.label() == "replace")
+        .map(|s| s.kind)
+        .collect();
+    assert_eq!(
+        replaced,
+        [ResourceKind::TaskDefinition, ResourceKind::JobDefinition]
+    );
+    let id = start_run(&f.store, &env, RunKind::Apply, "alice")
+        .await
+        .unwrap();
+    execute(
+        &f.cloud,
+        &f.store,
+        &env,
+        &id,
+        RunKind::Apply,
+        common::fast_wait(),
+    )
+    .await
+    .unwrap();
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    let second_task = journal
+        .resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::TaskDefinition)
+        .and_then(|r| r.arn.clone())
+        .unwrap();
+    assert!(second_task.ends_with(":2"), "{second_task}");
+    let active = f
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(&family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(active.task_definition_arns(), [second_task.clone()]);
+    assert_ne!(first_task, second_task);
+    let jobs = f
+        .aws
+        .batch
+        .describe_job_definitions()
+        .job_definition_name(&job)
+        .status("ACTIVE")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jobs.job_definitions().len(), 1);
+    assert_eq!(jobs.job_definitions()[0].revision(), Some(2));
+    assert!(!plan(&spec, &journal, &[]).has_changes());
+
     run(&f, RunKind::Destroy).await.unwrap();
     let active = f
         .aws

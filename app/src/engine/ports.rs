@@ -136,6 +136,14 @@ pub trait Cloud: Send + Sync {
     /// definitions).
     async fn disable(&self, region: &str, kind: ResourceKind, name: &str)
     -> Result<(), CloudError>;
+    /// Deregisters one revision of a task or job definition, by ARN (running tasks and
+    /// jobs keep it).
+    async fn deregister(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        arn: &str,
+    ) -> Result<(), CloudError>;
     /// Deletes a resource by name (definitions: deregisters every active revision).
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
 }

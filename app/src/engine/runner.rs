@@ -88,6 +88,7 @@ pub async fn apply(
         .collect();
     let mut todo = Vec::new();
     let mut updates: Vec<(ResourceKind, Vec<String>)> = Vec::new();
+    let mut revisions: Vec<ResourceKind> = Vec::new();
     for step in plan(spec, &recorded, &[]).steps {
         match step.action {
             Action::Create => todo.push(step.kind),
@@ -107,6 +108,15 @@ pub async fn apply(
                 }
                 todo.push(step.kind);
                 updates.push((step.kind, fields));
+            }
+            Action::Replace
+                if matches!(
+                    step.kind,
+                    ResourceKind::TaskDefinition | ResourceKind::JobDefinition
+                ) =>
+            {
+                todo.push(step.kind);
+                revisions.push(step.kind);
             }
             Action::Replace | Action::Delete => {
                 return Err(EngineError::Failed {
@@ -135,6 +145,7 @@ pub async fn apply(
         tags: &tags,
         recorded: &recorded,
         updates: &updates,
+        revisions: &revisions,
     };
     let mut waiting = todo;
     let mut in_flight = Vec::new();
@@ -179,6 +190,8 @@ struct Creation<'a> {
     recorded: &'a crate::domain::RecordedState,
     /// The kinds to change in place, with the fields that change.
     updates: &'a [(ResourceKind, Vec<String>)],
+    /// The definitions that get a new revision.
+    revisions: &'a [ResourceKind],
 }
 
 impl Creation<'_> {
@@ -191,6 +204,9 @@ impl Creation<'_> {
     async fn create(&self, kind: ResourceKind) -> Result<(), EngineError> {
         if let Some((_, fields)) = self.updates.iter().find(|(k, _)| *k == kind) {
             return self.update(kind, fields).await;
+        }
+        if self.revisions.contains(&kind) {
+            return self.revise(kind).await;
         }
         let (cloud, store, env) = (self.cloud, self.store, self.env);
         let spec = &env.spec;
@@ -294,6 +310,52 @@ impl Creation<'_> {
 }
 
 impl Creation<'_> {
+    /// Registers a new revision of a task or job definition, records it, then
+    /// deregisters the revision it replaces (running tasks and jobs keep theirs).
+    ///
+    /// A crash between the two leaves the old revision registered: harmless, and the
+    /// next destroy deregisters every active revision of the family.
+    async fn revise(&self, kind: ResourceKind) -> Result<(), EngineError> {
+        let (cloud, store, env) = (self.cloud, self.store, self.env);
+        let spec = &env.spec;
+        let region = spec.region.as_str();
+        let name = spec.resource_name(kind).unwrap_or_default();
+        let label = format!("register a new revision of {} {name}", kind.label());
+        store.run_step(self.run_id, &label).await?;
+        let old = self
+            .recorded
+            .resources
+            .iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| r.arn.clone());
+        let desired = desired(spec, kind, store, &env.id).await?;
+        let arn = cloud
+            .create(region, desired, self.tags)
+            .await
+            .map_err(aws(&label))?;
+        store
+            .record_resource(
+                &env.id,
+                &RecordedResource {
+                    kind,
+                    name: name.to_owned(),
+                    arn: Some(arn.clone()),
+                    status: RecordStatus::Created,
+                    settings: settings_map(spec, kind),
+                },
+            )
+            .await?;
+        if let Some(old) = old.filter(|o| *o != arn) {
+            cloud
+                .deregister(region, kind, &old)
+                .await
+                .map_err(aws(&label))?;
+        }
+        store.step_done(self.run_id, &label).await?;
+        info!(environment = %env.id, step = %label, arn = %arn, "step done");
+        Ok(())
+    }
+
     /// Changes `fields` of the environment's resource of `kind` in place, waits until it
     /// is usable again, and records the new settings.
     async fn update(&self, kind: ResourceKind, fields: &[String]) -> Result<(), EngineError> {

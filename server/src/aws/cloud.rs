@@ -681,6 +681,34 @@ impl Cloud for AwsCloud {
         }
     }
 
+    async fn deregister(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        arn: &str,
+    ) -> Result<(), CloudError> {
+        let c = self.clients(region);
+        match kind {
+            ResourceKind::TaskDefinition => c
+                .ecs
+                .deregister_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("ecs:DeregisterTaskDefinition", e)),
+            ResourceKind::JobDefinition => c
+                .batch
+                .deregister_job_definition()
+                .job_definition(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cloud_error("batch:DeregisterJobDefinition", e)),
+            other => Err(unsupported("deregister", other)),
+        }
+    }
+
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError> {
         let c = self.clients(region);
         match kind {
