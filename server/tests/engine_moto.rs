@@ -514,7 +514,10 @@ async fn task_and_job_definitions_are_registered_tagged_and_deregistered() {
         .send()
         .await
         .unwrap();
-    assert_eq!(active.task_definition_arns(), [second_task.clone()]);
+    assert_eq!(
+        active.task_definition_arns(),
+        std::slice::from_ref(&second_task)
+    );
     assert_ne!(first_task, second_task);
     let jobs = f
         .aws
