@@ -73,7 +73,8 @@ fn page_view(
     let id = p.id.clone();
     let can = p.permissions;
     let base = format!("/environments/{}", p.id);
-    view! {
+    // Three parts with erased types: one view this size overflows rustc's query depth.
+    let top = view! {
         <div class="title-row">
             <h1 id="environment-name">{p.spec.name.clone()}</h1>
             <span class="region">{p.spec.region.clone()}</span>
@@ -98,6 +99,9 @@ fn page_view(
         {(!can.edit).then(|| view! {
             <p class="notice" id="read-only">"Read-only: you can see this environment and its plan, not change it. Secret values are hidden."</p>
         })}
+    }
+    .into_any();
+    let middle = view! {
         <h2>"Resources"</h2>
         {p.aws_error.clone().map(|e| view! { <p class="form-error">"Could not read AWS: " {e}</p> })}
         <table class="list" id="resources">
@@ -151,6 +155,9 @@ fn page_view(
                 </ActionForm>
             </details>
         })}
+    }
+    .into_any();
+    let bottom = view! {
         <h2>"Settings"</h2>
         {spec_view(p.spec)}
         {(!p.runs.is_empty()).then(|| view! {
@@ -207,6 +214,8 @@ fn page_view(
             </ActionForm>
         })}
     }
+    .into_any();
+    view! { {top} {middle} {bottom} }
 }
 
 /// "21:01:46 UTC, 0.42 s" (or "still running" / "interrupted" without an end).
