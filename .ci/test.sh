@@ -49,5 +49,8 @@ say "the validation suite again, compiled to WASM (the browser's copy of the rul
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p app --lib --target wasm32-unknown-unknown
 
+say "the hydrate WASM's size budget"
+.ci/wasm-budget.sh
+
 say "browser tests (Playwright + Chromium against the built console and moto)"
 (cd e2e && npx playwright test)
