@@ -280,18 +280,7 @@ impl Creation<'_> {
                 }
             }
         };
-        store
-            .record_resource(
-                &env.id,
-                &RecordedResource {
-                    kind,
-                    name: name.to_owned(),
-                    arn: Some(arn),
-                    status: RecordStatus::Created,
-                    settings: settings_map(spec, kind),
-                },
-            )
-            .await?;
+        record_created(store, env, kind, Some(arn)).await?;
         let waiting_for = match kind {
             ResourceKind::Cluster | ResourceKind::TaskDefinition | ResourceKind::JobDefinition => {
                 "status ACTIVE"
@@ -333,18 +322,7 @@ impl Creation<'_> {
             .create(region, desired, self.tags)
             .await
             .map_err(aws(&label))?;
-        store
-            .record_resource(
-                &env.id,
-                &RecordedResource {
-                    kind,
-                    name: name.to_owned(),
-                    arn: Some(arn.clone()),
-                    status: RecordStatus::Created,
-                    settings: settings_map(spec, kind),
-                },
-            )
-            .await?;
+        record_created(store, env, kind, Some(arn.clone())).await?;
         if let Some(old) = old.filter(|o| *o != arn) {
             cloud
                 .deregister(region, kind, &old)
@@ -387,22 +365,29 @@ impl Creation<'_> {
             .iter()
             .find(|r| r.kind == kind)
             .and_then(|r| r.arn.clone());
-        store
-            .record_resource(
-                &env.id,
-                &RecordedResource {
-                    kind,
-                    name: name.to_owned(),
-                    arn,
-                    status: RecordStatus::Created,
-                    settings: settings_map(spec, kind),
-                },
-            )
-            .await?;
+        record_created(store, env, kind, arn).await?;
         store.step_done(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step done");
         Ok(())
     }
+}
+
+/// Journals the environment's resource of `kind` as created, with `arn` and the spec's
+/// settings as the applied ones.
+async fn record_created(
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    kind: ResourceKind,
+    arn: Option<String>,
+) -> Result<(), EngineError> {
+    let resource = RecordedResource {
+        kind,
+        name: env.spec.resource_name(kind).unwrap_or_default().to_owned(),
+        arn,
+        status: RecordStatus::Created,
+        settings: settings_map(&env.spec, kind),
+    };
+    Ok(store.record_resource(&env.id, &resource).await?)
 }
 
 /// The resource to create for `kind`, with references resolved from the journal.
@@ -616,18 +601,7 @@ pub async fn import(
             observed.arn
         )));
     }
-    store
-        .record_resource(
-            &env.id,
-            &RecordedResource {
-                kind,
-                name: name.to_owned(),
-                arn: Some(arn.to_owned()),
-                status: RecordStatus::Created,
-                settings: settings_map(spec, kind),
-            },
-        )
-        .await?;
+    record_created(store, env, kind, Some(arn.to_owned())).await?;
     store.step_done(run_id, &label).await?;
     info!(environment = %env.id, step = %label, "imported");
     Ok(())
