@@ -352,13 +352,10 @@ pub(crate) async fn ensure_name_free(
     }
     // AWS names are unique per account and region: refuse names AWS already has.
     let cloud = super::ssr::cloud_for(services, spec, username).await?;
-    for kind in ResourceKind::ALL {
+    for kind in ResourceKind::ENGINE {
         let Some(name) = spec.resource_name(kind) else {
             continue;
         };
-        if !ResourceKind::ENGINE.contains(&kind) {
-            continue;
-        }
         let found = cloud
             .read(&spec.region, kind, name)
             .await
