@@ -91,6 +91,28 @@ pub fn settings(spec: &EnvironmentSpec, kind: ResourceKind) -> Option<Vec<Settin
                     g.protect_from_scale_in.to_string(),
                     UPDATE,
                 ),
+                // The launch template (named after the group) gets a new version that
+                // instances launched afterwards use ($Latest).
+                set(
+                    "LaunchTemplate.ImageId",
+                    format!("resolve:ssm:{}", g.image().ami_parameter()),
+                    UPDATE,
+                ),
+                set(
+                    "LaunchTemplate.IamInstanceProfile",
+                    opt(g.instance_profile.as_ref()),
+                    UPDATE,
+                ),
+                set(
+                    "LaunchTemplate.SecurityGroupIds",
+                    list(&spec.network.security_group_ids),
+                    UPDATE,
+                ),
+                set(
+                    "LaunchTemplate.UserData",
+                    format!("ECS_CLUSTER={}", spec.cluster.name),
+                    UPDATE,
+                ),
                 set("Tags", tags(spec), UPDATE),
             ]
         }

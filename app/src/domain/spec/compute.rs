@@ -61,6 +61,32 @@ pub struct NewAutoScalingGroup {
     pub subnets: Vec<String>,
     /// New instances are protected from scale-in.
     pub protect_from_scale_in: bool,
+    /// The instances' IAM instance profile (name or ARN); without one their ECS agent
+    /// cannot register with the cluster.
+    #[serde(default)]
+    pub instance_profile: Option<String>,
+    /// The ECS-optimised AMI family (none: the NVIDIA one when an instance type has
+    /// GPUs, else Amazon Linux 2023).
+    #[serde(default)]
+    pub image_type: Option<ImageType>,
+}
+
+impl NewAutoScalingGroup {
+    /// The AMI family the instances boot: the chosen one, or the NVIDIA one for GPU
+    /// instance types and Amazon Linux 2023 otherwise.
+    pub fn image(&self) -> ImageType {
+        self.image_type.unwrap_or_else(|| {
+            if self
+                .instance_types
+                .iter()
+                .any(|t| crate::domain::validate::is_gpu_instance_type(t))
+            {
+                ImageType::EcsAl2023Nvidia
+            } else {
+                ImageType::EcsAl2023
+            }
+        })
+    }
 }
 
 /// An ASG-backed ECS capacity provider.
@@ -200,6 +226,25 @@ impl ImageType {
             ImageType::EcsAl2023Nvidia => "ECS_AL2023_NVIDIA",
             ImageType::EcsAl2 => "ECS_AL2",
             ImageType::EcsAl2Nvidia => "ECS_AL2_NVIDIA",
+        }
+    }
+
+    /// The public SSM parameter that names the current recommended AMI of the family
+    /// (a launch template's `ImageId` may be `resolve:ssm:<parameter>`).
+    pub fn ami_parameter(self) -> &'static str {
+        match self {
+            ImageType::EcsAl2023 => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+            }
+            ImageType::EcsAl2023Nvidia => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
+            }
+            ImageType::EcsAl2 => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id"
+            }
+            ImageType::EcsAl2Nvidia => {
+                "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
+            }
         }
     }
 

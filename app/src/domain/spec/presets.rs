@@ -130,6 +130,8 @@ impl Preset {
                         desired_capacity: 0,
                         subnets: Vec::new(),
                         protect_from_scale_in: true,
+                        instance_profile: Some(roles.instance_profile.clone()),
+                        image_type: Some(ImageType::EcsAl2023Nvidia),
                     }),
                     provider: CapacityProviderSpec {
                         name: format!("{name}-cp"),

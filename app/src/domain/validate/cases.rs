@@ -499,6 +499,68 @@ const CASES: &[Case] = &[
     ),
     (
         Gpu,
+        "ECS container instances need an instance profile to register",
+        |s| asg(s).instance_profile = None,
+        Some((
+            "capacity.auto_scaling_group.instance_profile",
+            "console.asg-instance-profile-required",
+        )),
+    ),
+    (
+        Gpu,
+        "LaunchTemplate IamInstanceProfile: a name or an instance-profile ARN",
+        |s| asg(s).instance_profile = Some("arn:aws:iam::123456789012:role/ecs".into()),
+        Some((
+            "capacity.auto_scaling_group.instance_profile",
+            "aws.iam.instance-profile",
+        )),
+    ),
+    (
+        Gpu,
+        "ECS GPU instances need the ECS GPU-optimised AMI",
+        |s| asg(s).image_type = Some(ImageType::EcsAl2023),
+        Some((
+            "capacity.auto_scaling_group.image_type",
+            "aws.ecs.gpu-needs-nvidia-image",
+        )),
+    ),
+    (
+        Gpu,
+        "no image type: GPU instance types get the GPU-optimised AMI",
+        |s| asg(s).image_type = None,
+        None,
+    ),
+    (
+        Gpu,
+        "CreateCapacityProvider: managed termination protection needs scale-in protection",
+        |s| asg(s).protect_from_scale_in = false,
+        Some((
+            "capacity.provider.managed_termination_protection",
+            "aws.ecs.managed-termination-protection-needs-scale-in-protection",
+        )),
+    ),
+    (
+        Gpu,
+        "CreateCapacityProvider: an existing group without scale-in protection",
+        |s| {
+            cap(s).auto_scaling_group = AutoScalingGroupSource::Existing { arn: "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:8e1d9b3c-1b2c-4d5e-9f00-0123456789ab:autoScalingGroupName/gpu".into(), protect_from_scale_in: false }
+        },
+        Some((
+            "capacity.provider.managed_termination_protection",
+            "aws.ecs.managed-termination-protection-needs-scale-in-protection",
+        )),
+    ),
+    (
+        Gpu,
+        "no managed termination protection: scale-in protection optional",
+        |s| {
+            asg(s).protect_from_scale_in = false;
+            cap(s).provider.managed_termination_protection = false;
+        },
+        None,
+    ),
+    (
+        Gpu,
         "CreateAutoScalingGroup VPCZoneIdentifier subnets",
         |s| asg(s).subnets = vec!["subnet-nope".into()],
         Some((
@@ -682,12 +744,6 @@ const CASES: &[Case] = &[
         Gpu,
         "managed draining off",
         |s| cap(s).provider.managed_draining = false,
-        None,
-    ),
-    (
-        Gpu,
-        "termination protection without scale-in protection: warning, not error",
-        |s| asg(s).protect_from_scale_in = false,
         None,
     ),
     // --- default strategy (PutClusterCapacityProviders) ---

@@ -171,6 +171,18 @@ pub(super) fn capacity(spec: &EnvironmentSpec, r: &mut Report) {
                 "The desired capacity must be between the minimum and maximum sizes",
             );
             r.check(g.max_size >= 1, &format!("{f}.max_size"), "console.asg-max-size", "The maximum size must be at least 1");
+            match &g.instance_profile {
+                None => r.add(&format!("{f}.instance_profile"), "console.asg-instance-profile-required", "The instances need an instance profile to register with the ECS cluster"),
+                Some(p) => r.check(is_instance_profile(p), &format!("{f}.instance_profile"), "aws.iam.instance-profile", "Must be an instance profile name or ARN (arn:aws:iam::<account>:instance-profile/<name>)"),
+            }
+            if g.instance_types.iter().any(|t| is_gpu_instance_type(t)) {
+                r.check(
+                    g.image().is_nvidia(),
+                    &format!("{f}.image_type"),
+                    "aws.ecs.gpu-needs-nvidia-image",
+                    "GPU instance types need an NVIDIA image type (ECS_AL2023_NVIDIA or ECS_AL2_NVIDIA)",
+                );
+            }
             subnets_and_groups(r, f, &g.subnets, &[], 5);
             if g.subnets.is_empty() {
                 r.check(!spec.network.subnets.is_empty(), &format!("{f}.subnets"), "aws.autoscaling.subnets-required", "The group needs subnets (its own or the network's)");
@@ -228,6 +240,21 @@ pub(super) fn capacity(spec: &EnvironmentSpec, r: &mut Report) {
         &format!("{ms}.instance_warmup_period"),
         "aws.ecs.instance-warmup",
         "The instance warm-up period must be from 0 to 10000 seconds",
+    );
+    // ecs:CreateCapacityProvider refuses managed termination protection over a group
+    // whose new instances are not protected from scale-in.
+    let protected = match &c.auto_scaling_group {
+        AutoScalingGroupSource::Existing {
+            protect_from_scale_in,
+            ..
+        } => *protect_from_scale_in,
+        AutoScalingGroupSource::Create(g) => g.protect_from_scale_in,
+    };
+    r.check(
+        !p.managed_termination_protection || protected,
+        &format!("{f}.managed_termination_protection"),
+        "aws.ecs.managed-termination-protection-needs-scale-in-protection",
+        "Managed termination protection requires the group's instances to be protected from scale-in",
     );
     r.check(
         !p.managed_termination_protection || m.enabled,

@@ -104,19 +104,6 @@ pub fn warnings(spec: &EnvironmentSpec) -> Vec<Problem> {
         ),
     );
     if let Some(c) = &spec.capacity {
-        let protected = match &c.auto_scaling_group {
-            super::spec::AutoScalingGroupSource::Existing {
-                protect_from_scale_in,
-                ..
-            } => *protect_from_scale_in,
-            super::spec::AutoScalingGroupSource::Create(g) => g.protect_from_scale_in,
-        };
-        r.check(
-            !c.provider.managed_termination_protection || protected,
-            "capacity.provider.managed_termination_protection",
-            "aws.ecs.managed-termination-protection-scale-in",
-            "Managed termination protection only works when the Auto Scaling group protects its instances from scale-in",
-        );
         r.check(
             c.provider.managed_scaling.target_capacity < 100 || !c.provider.managed_scaling.enabled,
             "capacity.provider.managed_scaling.target_capacity",
