@@ -38,7 +38,18 @@ impl Emulator {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // CONSOLE_MOTO_LOG=<file> keeps moto's log (its tracebacks explain its 500s).
+            .stderr(
+                std::env::var_os("CONSOLE_MOTO_LOG")
+                    .and_then(|path| {
+                        std::fs::OpenOptions::new()
+                            .create(true)
+                            .append(true)
+                            .open(path)
+                            .ok()
+                    })
+                    .map_or_else(Stdio::null, Stdio::from),
+            )
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| EmulatorError::Start(format!("{}: {e}", moto_server.display())))?;

@@ -3,8 +3,11 @@
 
 mod common;
 
+use app::domain::spec::presets::Preset;
+use app::domain::spec::{AutoScalingGroupSource, CapacitySpec, NewAutoScalingGroup};
 use app::domain::{EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, RunKind, plan};
 use app::engine::{Cloud, DesiredResource, EnvironmentRecord, Store, execute, start_run};
+use base64::Engine as _;
 use server::aws::{AwsCloud, sdk_config};
 use server::store::SqlStore;
 
@@ -563,24 +566,299 @@ async fn task_and_job_definitions_are_registered_tagged_and_deregistered() {
     );
 }
 
+/// The GPU preset's EC2 capacity, with one instance running from the start.
+fn gpu_capacity(spec: &mut EnvironmentSpec) {
+    let preset = Preset::GpuG5.spec(
+        &spec.name,
+        "us-east-1",
+        spec.network.clone(),
+        &preset_roles(),
+    );
+    let mut capacity = preset.capacity.expect("the GPU preset has EC2 capacity");
+    asg(&mut capacity).desired_capacity = 1;
+    spec.capacity = Some(capacity);
+}
+
+fn asg(capacity: &mut CapacitySpec) -> &mut NewAutoScalingGroup {
+    match &mut capacity.auto_scaling_group {
+        AutoScalingGroupSource::Create(g) => g,
+        AutoScalingGroupSource::Existing { .. } => unreachable!("the preset creates its group"),
+    }
+}
+
+/// The group as AWS describes it, if it exists.
+async fn group(f: &Fixture, name: &str) -> Option<aws_sdk_autoscaling::types::AutoScalingGroup> {
+    let out = f
+        .aws
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .unwrap();
+    out.auto_scaling_groups().first().cloned()
+}
+
+/// The latest version of the launch template `name`, if it exists.
+async fn launch_template(
+    f: &Fixture,
+    name: &str,
+) -> Option<aws_sdk_ec2::types::LaunchTemplateVersion> {
+    let out = f
+        .aws
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_name(name)
+        .versions("$Latest")
+        .send()
+        .await
+        .ok()?;
+    out.launch_template_versions().first().cloned()
+}
+
+async fn provider(f: &Fixture, name: &str) -> Option<aws_sdk_ecs::types::CapacityProvider> {
+    let out = f
+        .aws
+        .ecs
+        .describe_capacity_providers()
+        .capacity_providers(name)
+        .send()
+        .await
+        .unwrap();
+    out.capacity_providers().first().cloned()
+}
+
 #[tokio::test]
-async fn the_ec2_capacity_is_refused_before_any_aws_call() {
-    let f = fixture_with("later", None, |spec, _| {
-        let preset = app::domain::spec::presets::Preset::GpuG5.spec(
-            "later",
-            "us-east-1",
-            spec.network.clone(),
-            &preset_roles(),
-        );
-        spec.capacity = preset.capacity;
-    })
-    .await;
-    let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
+async fn ec2_capacity_is_created_changed_in_place_and_destroyed_with_protected_instances() {
+    let f = fixture_with("gpu", None, |spec, _| gpu_capacity(spec)).await;
+    run(&f, RunKind::Apply).await.unwrap();
+    let id = f.env.id.as_str();
+
+    // The group: sizes, the launch template at $Latest with both instance types, its
+    // protected instance, the environment's tag.
+    let g = group(&f, "gpu-asg").await.expect("the group exists");
     assert_eq!(
-        err,
-        "plan: this console cannot create the EC2 capacity (Auto Scaling group and capacity provider) yet; remove them from the spec to apply the rest"
+        (g.min_size(), g.max_size(), g.desired_capacity()),
+        (Some(0), Some(8), Some(1))
+    );
+    assert_eq!(g.new_instances_protected_from_scale_in(), Some(true));
+    let template = g
+        .mixed_instances_policy()
+        .unwrap()
+        .launch_template()
+        .unwrap();
+    let spec = template.launch_template_specification().unwrap();
+    assert_eq!(
+        (spec.launch_template_name(), spec.version()),
+        (Some("gpu-asg"), Some("$Latest"))
+    );
+    let types: Vec<_> = template
+        .overrides()
+        .iter()
+        .filter_map(|o| o.instance_type())
+        .collect();
+    assert_eq!(types, ["g5.xlarge", "g5.2xlarge"]);
+    assert_eq!(g.instances().len(), 1);
+    assert_eq!(g.instances()[0].protected_from_scale_in(), Some(true));
+    assert!(
+        g.tags()
+            .iter()
+            .any(|t| t.key() == Some("console:environment-id") && t.value() == Some(id))
+    );
+
+    // The launch template: the GPU-optimised AMI by its SSM parameter, the instance
+    // profile, the network's security groups, user data that joins the cluster.
+    let lt = launch_template(&f, "gpu-asg")
+        .await
+        .expect("the launch template exists");
+    let data = lt.launch_template_data().unwrap();
+    assert_eq!(
+        data.image_id(),
+        Some(
+            "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id"
+        )
+    );
+    assert_eq!(
+        data.iam_instance_profile().and_then(|p| p.arn()),
+        Some("arn:aws:iam::123456789012:instance-profile/ecsInstanceRole")
+    );
+    assert_eq!(
+        data.security_group_ids(),
+        f.env.spec.network.security_group_ids.as_slice()
+    );
+    let user_data = base64::engine::general_purpose::STANDARD
+        .decode(data.user_data().unwrap())
+        .unwrap();
+    assert!(
+        String::from_utf8(user_data)
+            .unwrap()
+            .contains("echo ECS_CLUSTER=gpu >> /etc/ecs/ecs.config")
+    );
+
+    // The capacity provider over exactly that group; the cluster uses it by default.
+    let p = provider(&f, "gpu-cp")
+        .await
+        .expect("the capacity provider exists");
+    let asgp = p.auto_scaling_group_provider().unwrap();
+    assert_eq!(
+        asgp.auto_scaling_group_arn(),
+        g.auto_scaling_group_arn().unwrap()
+    );
+    assert_eq!(asgp.managed_scaling().unwrap().target_capacity(), Some(75));
+    assert_eq!(
+        asgp.managed_termination_protection(),
+        Some(&aws_sdk_ecs::types::ManagedTerminationProtection::Enabled)
+    );
+    let cluster = f
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters("gpu")
+        .send()
+        .await
+        .unwrap();
+    let cluster = &cluster.clusters()[0];
+    assert_eq!(cluster.capacity_providers(), ["gpu-cp"]);
+    let strategy = &cluster.default_capacity_provider_strategy()[0];
+    assert_eq!(
+        (
+            strategy.capacity_provider(),
+            strategy.base(),
+            strategy.weight()
+        ),
+        ("gpu-cp", 0, 1)
+    );
+
+    // The journal holds AWS's ARNs; planning again changes nothing.
+    let journal = f.store.journal(id).await.unwrap();
+    let arn = |kind| {
+        journal
+            .resources
+            .iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| r.arn.clone())
+    };
+    assert_eq!(
+        arn(ResourceKind::AutoScalingGroup).as_deref(),
+        g.auto_scaling_group_arn()
+    );
+    assert_eq!(
+        arn(ResourceKind::CapacityProvider).as_deref(),
+        p.capacity_provider_arn()
+    );
+    assert_eq!(
+        arn(ResourceKind::ClusterCapacityProviders).as_deref(),
+        cluster.cluster_arn()
+    );
+    let again = plan(&f.env.spec, &journal, &[]);
+    assert!(
+        again
+            .steps
+            .iter()
+            .all(|s| s.action == app::domain::Action::NoChange),
+        "{again:#?}"
+    );
+
+    // In-place changes of the group, the provider and the strategy; then of the launch
+    // template (apart: moto cannot launch from a template version made by
+    // CreateLaunchTemplateVersion with user data, so nothing may launch after it).
+    let mut changed = f.env.spec.clone();
+    {
+        let c = changed.capacity.as_mut().unwrap();
+        let g = asg(c);
+        g.max_size = 10;
+        g.desired_capacity = 2;
+        c.provider.managed_scaling.target_capacity = 60;
+        c.strategy.weight = 3;
+    }
+    let f = Fixture {
+        env: EnvironmentRecord {
+            spec: changed,
+            ..f.env.clone()
+        },
+        ..f
+    };
+    run(&f, RunKind::Apply).await.unwrap();
+    let g = group(&f, "gpu-asg").await.unwrap();
+    assert_eq!((g.max_size(), g.desired_capacity()), (Some(10), Some(2)));
+    assert_eq!(g.instances().len(), 2);
+    let p = provider(&f, "gpu-cp").await.unwrap();
+    assert_eq!(
+        p.auto_scaling_group_provider()
+            .unwrap()
+            .managed_scaling()
+            .unwrap()
+            .target_capacity(),
+        Some(60)
+    );
+    let cluster = f
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters("gpu")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cluster.clusters()[0].default_capacity_provider_strategy()[0].weight(),
+        3
+    );
+    let mut changed = f.env.spec.clone();
+    asg(changed.capacity.as_mut().unwrap()).instance_profile =
+        Some("arn:aws:iam::123456789012:instance-profile/gpu-nodes".into());
+    let f = Fixture {
+        env: EnvironmentRecord {
+            spec: changed,
+            ..f.env.clone()
+        },
+        ..f
+    };
+    run(&f, RunKind::Apply).await.unwrap();
+    let lt = launch_template(&f, "gpu-asg").await.unwrap();
+    assert_eq!(lt.version_number(), Some(2));
+    assert_eq!(
+        lt.launch_template_data()
+            .unwrap()
+            .iam_instance_profile()
+            .and_then(|p| p.arn()),
+        Some("arn:aws:iam::123456789012:instance-profile/gpu-nodes")
+    );
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    let again = plan(&f.env.spec, &journal, &[]);
+    assert!(
+        again
+            .steps
+            .iter()
+            .all(|s| s.action == app::domain::Action::NoChange),
+        "{again:#?}"
+    );
+
+    // Destroy: the instances are protected from scale-in, and still everything goes.
+    assert!(
+        group(&f, "gpu-asg")
+            .await
+            .unwrap()
+            .instances()
+            .iter()
+            .all(|i| i.protected_from_scale_in() == Some(true))
+    );
+    run(&f, RunKind::Destroy).await.unwrap();
+    assert!(group(&f, "gpu-asg").await.is_none());
+    assert!(launch_template(&f, "gpu-asg").await.is_none());
+    assert!(
+        provider(&f, "gpu-cp").await.is_none_or(
+            |p| p.status() == Some(&aws_sdk_ecs::types::CapacityProviderStatus::Inactive)
+        )
     );
     assert_eq!(f.aws.cluster_names().await, Vec::<String>::new());
+    assert!(
+        f.store
+            .journal(&f.env.id)
+            .await
+            .unwrap()
+            .resources
+            .is_empty()
+    );
 }
 
 #[tokio::test]

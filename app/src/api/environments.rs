@@ -352,8 +352,12 @@ pub(crate) async fn ensure_name_free(
     }
     // AWS names are unique per account and region: refuse names AWS already has.
     let cloud = super::ssr::cloud_for(services, spec, username).await?;
-    for kind in ResourceKind::ENGINE {
-        let Some(name) = spec.resource_name(kind) else {
+    // The cluster's capacity providers are named after the cluster: not a name of their own.
+    for kind in ResourceKind::ALL {
+        let Some(name) = spec
+            .resource_name(kind)
+            .filter(|_| kind != ResourceKind::ClusterCapacityProviders)
+        else {
             continue;
         };
         let found = cloud

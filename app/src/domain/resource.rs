@@ -39,16 +39,6 @@ impl ResourceKind {
         ResourceKind::JobDefinition,
     ];
 
-    /// The kinds the provisioning engine creates and deletes today (the others are
-    /// planned and validated; the engine refuses specs that have them).
-    pub const ENGINE: [ResourceKind; 5] = [
-        ResourceKind::Cluster,
-        ResourceKind::ComputeEnvironment,
-        ResourceKind::JobQueue,
-        ResourceKind::TaskDefinition,
-        ResourceKind::JobDefinition,
-    ];
-
     /// The kinds this one cannot exist without (when the environment has them).
     pub fn depends_on(self) -> &'static [ResourceKind] {
         match self {

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::error::{CloudError, StoreError};
-use crate::domain::spec::{AssumeRole, JobDefinitionSpec, TaskDefinitionSpec};
+use crate::domain::spec::{
+    AssumeRole, CapacityProviderSpec, JobDefinitionSpec, NewAutoScalingGroup, StrategyItem,
+    TaskDefinitionSpec,
+};
 pub use crate::domain::{
     AuditEntry, Observed, Revision, Role, RunKind, RunRecord, RunState, ShareLink,
 };
@@ -27,6 +30,34 @@ pub struct CallerIdentity {
 pub enum DesiredResource<'a> {
     /// An ECS cluster.
     Cluster(&'a ClusterSpec),
+    /// An Auto Scaling group the console creates, with its launch template (named
+    /// after the group).
+    AutoScalingGroup {
+        /// The group.
+        group: &'a NewAutoScalingGroup,
+        /// Its subnets (its own, else the network's).
+        subnets: &'a [String],
+        /// The instances' security groups (the network's).
+        security_groups: &'a [String],
+        /// The ECS cluster the instances join.
+        cluster: &'a str,
+    },
+    /// An ECS capacity provider over the Auto Scaling group with this ARN.
+    CapacityProvider {
+        /// The provider.
+        spec: &'a CapacityProviderSpec,
+        /// ARN of its Auto Scaling group.
+        auto_scaling_group_arn: String,
+    },
+    /// The cluster's capacity providers: this one, also its default strategy.
+    ClusterCapacityProviders {
+        /// The cluster's name.
+        cluster: &'a str,
+        /// The capacity provider's name.
+        provider: &'a str,
+        /// Its default strategy item.
+        strategy: StrategyItem,
+    },
     /// A Batch compute environment.
     ComputeEnvironment(&'a ComputeEnvironmentSpec),
     /// A Batch job queue in front of the compute environment with this ARN.
@@ -66,6 +97,61 @@ pub const UPDATABLE_IN_PLACE: &[(ResourceKind, &str)] = &[
     (ResourceKind::ComputeEnvironment, "state"),
     (ResourceKind::JobQueue, "priority"),
     (ResourceKind::JobQueue, "state"),
+    (
+        ResourceKind::AutoScalingGroup,
+        "MixedInstancesPolicy.Overrides.InstanceType",
+    ),
+    (ResourceKind::AutoScalingGroup, "MinSize"),
+    (ResourceKind::AutoScalingGroup, "MaxSize"),
+    (ResourceKind::AutoScalingGroup, "DesiredCapacity"),
+    (ResourceKind::AutoScalingGroup, "VPCZoneIdentifier"),
+    (
+        ResourceKind::AutoScalingGroup,
+        "NewInstancesProtectedFromScaleIn",
+    ),
+    (ResourceKind::AutoScalingGroup, "LaunchTemplate.ImageId"),
+    (
+        ResourceKind::AutoScalingGroup,
+        "LaunchTemplate.IamInstanceProfile",
+    ),
+    (
+        ResourceKind::AutoScalingGroup,
+        "LaunchTemplate.SecurityGroupIds",
+    ),
+    (ResourceKind::AutoScalingGroup, "LaunchTemplate.UserData"),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedScaling.status",
+    ),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedScaling.targetCapacity",
+    ),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedScaling.minimumScalingStepSize",
+    ),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedScaling.maximumScalingStepSize",
+    ),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedScaling.instanceWarmupPeriod",
+    ),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedTerminationProtection",
+    ),
+    (
+        ResourceKind::CapacityProvider,
+        "autoScalingGroupProvider.managedDraining",
+    ),
+    (ResourceKind::ClusterCapacityProviders, "capacityProviders"),
+    (
+        ResourceKind::ClusterCapacityProviders,
+        "defaultCapacityProviderStrategy",
+    ),
 ];
 
 /// The tag that names the environment a resource was created for.

@@ -9,6 +9,7 @@ use super::ports::{
 };
 use super::wait::{Poll, Target, WaitPolicy, wait_for};
 use crate::domain::plan::settings_map;
+use crate::domain::spec::AutoScalingGroupSource;
 use crate::domain::{
     Action, EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, ResourceView,
     destroy_plan, plan,
@@ -41,7 +42,14 @@ fn ready(kind: ResourceKind, observed: Option<&Observed>) -> Poll {
         (ResourceKind::Cluster, "ACTIVE") => Poll::Ready,
         (ResourceKind::Cluster, "PROVISIONING") => Poll::Pending,
         (ResourceKind::Cluster, other) => Poll::Failed(format!("cluster is {other}")),
-        (ResourceKind::TaskDefinition | ResourceKind::JobDefinition, "ACTIVE") => Poll::Ready,
+        (
+            ResourceKind::TaskDefinition
+            | ResourceKind::JobDefinition
+            | ResourceKind::AutoScalingGroup
+            | ResourceKind::CapacityProvider
+            | ResourceKind::ClusterCapacityProviders,
+            "ACTIVE",
+        ) => Poll::Ready,
         (_, "VALID") => Poll::Ready,
         (_, "CREATING" | "UPDATING") => Poll::Pending,
         (_, other) => Poll::Failed(format!(
@@ -63,22 +71,6 @@ pub async fn apply(
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
     let spec = &env.spec;
-    let unsupported: Vec<&str> = [(
-        spec.capacity.is_some(),
-        "the EC2 capacity (Auto Scaling group and capacity provider)",
-    )]
-    .into_iter()
-    .filter_map(|(present, what)| present.then_some(what))
-    .collect();
-    if !unsupported.is_empty() {
-        return Err(EngineError::Failed {
-            step: "plan".into(),
-            message: format!(
-                "this console cannot create {} yet; remove them from the spec to apply the rest",
-                unsupported.join(", ")
-            ),
-        });
-    }
     let recorded = store.journal(&env.id).await?;
     let tags: Vec<(String, String)> = spec
         .tags
@@ -226,7 +218,12 @@ impl Creation<'_> {
             kind,
             ResourceKind::TaskDefinition | ResourceKind::JobDefinition
         );
-        let existing = if was_pending || kind == ResourceKind::Cluster || registered {
+        // Auto Scaling groups too: the group's launch template is made first, and
+        // would be left behind if the group's name turned out to be taken.
+        let existing = if was_pending
+            || registered
+            || matches!(kind, ResourceKind::Cluster | ResourceKind::AutoScalingGroup)
+        {
             cloud.read(region, kind, name).await.map_err(aws(&label))?
         } else {
             None
@@ -281,12 +278,7 @@ impl Creation<'_> {
             }
         };
         record_created(store, env, kind, Some(arn)).await?;
-        let waiting_for = match kind {
-            ResourceKind::Cluster | ResourceKind::TaskDefinition | ResourceKind::JobDefinition => {
-                "status ACTIVE"
-            }
-            _ => "status VALID",
-        };
+        let waiting_for = waiting_for(kind);
         let target = Target { region, kind, name };
         wait_for(cloud, target, &label, waiting_for, self.policy, |o| {
             ready(kind, o)
@@ -350,12 +342,8 @@ impl Creation<'_> {
             .await
             .map_err(aws(&label))?;
         let target = Target { region, kind, name };
-        let waiting_for = match kind {
-            ResourceKind::Cluster => "status ACTIVE",
-            _ => "status VALID",
-        };
-        // Batch reports UPDATING until the change is done.
-        wait_for(cloud, target, &label, waiting_for, self.policy, |o| {
+        // Batch and capacity providers report UPDATING until the change is done.
+        wait_for(cloud, target, &label, waiting_for(kind), self.policy, |o| {
             ready(kind, o)
         })
         .await?;
@@ -369,6 +357,14 @@ impl Creation<'_> {
         store.step_done(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step done");
         Ok(())
+    }
+}
+
+/// What a created or updated resource of `kind` is waited for.
+fn waiting_for(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::ComputeEnvironment | ResourceKind::JobQueue => "status VALID",
+        _ => "status ACTIVE",
     }
 }
 
@@ -402,22 +398,64 @@ async fn desired<'a>(
         ResourceKind::ComputeEnvironment => {
             DesiredResource::ComputeEnvironment(&spec.compute_environment)
         }
+        ResourceKind::AutoScalingGroup => {
+            match spec.capacity.as_ref().map(|c| &c.auto_scaling_group) {
+                Some(AutoScalingGroupSource::Create(group)) => DesiredResource::AutoScalingGroup {
+                    group,
+                    subnets: if group.subnets.is_empty() {
+                        &spec.network.subnets
+                    } else {
+                        &group.subnets
+                    },
+                    security_groups: &spec.network.security_group_ids,
+                    cluster: &spec.cluster.name,
+                },
+                _ => return Err(missing(kind, "the spec creates no Auto Scaling group")),
+            }
+        }
+        ResourceKind::CapacityProvider => {
+            let capacity = spec
+                .capacity
+                .as_ref()
+                .ok_or_else(|| missing(kind, "the spec has no EC2 capacity"))?;
+            let auto_scaling_group_arn = match &capacity.auto_scaling_group {
+                AutoScalingGroupSource::Existing { arn, .. } => arn.clone(),
+                AutoScalingGroupSource::Create(_) => {
+                    recorded_arn(store, environment_id, ResourceKind::AutoScalingGroup)
+                        .await?
+                        .ok_or_else(|| {
+                            missing(kind, "its Auto Scaling group has no ARN recorded")
+                        })?
+                }
+            };
+            DesiredResource::CapacityProvider {
+                spec: &capacity.provider,
+                auto_scaling_group_arn,
+            }
+        }
+        ResourceKind::ClusterCapacityProviders => {
+            let capacity = spec
+                .capacity
+                .as_ref()
+                .ok_or_else(|| missing(kind, "the spec has no EC2 capacity"))?;
+            DesiredResource::ClusterCapacityProviders {
+                cluster: &spec.cluster.name,
+                provider: &capacity.provider.name,
+                strategy: capacity.strategy,
+            }
+        }
         ResourceKind::JobQueue if spec.job_queue.is_some() => {
             let queue = spec.job_queue.as_ref().ok_or_else(|| EngineError::Failed {
                 step: "create Batch job queue".into(),
                 message: "the spec has no job queue".into(),
             })?;
-            let compute_environment_arn = store
-                .journal(environment_id)
-                .await?
-                .resources
-                .into_iter()
-                .find(|r| r.kind == ResourceKind::ComputeEnvironment)
-                .and_then(|r| r.arn)
-                .ok_or_else(|| EngineError::Failed {
-                    step: format!("create {} {}", kind.label(), queue.name),
-                    message: "its compute environment has no ARN recorded".into(),
-                })?;
+            let compute_environment_arn =
+                recorded_arn(store, environment_id, ResourceKind::ComputeEnvironment)
+                    .await?
+                    .ok_or_else(|| EngineError::Failed {
+                        step: format!("create {} {}", kind.label(), queue.name),
+                        message: "its compute environment has no ARN recorded".into(),
+                    })?;
             DesiredResource::JobQueue {
                 spec: queue,
                 compute_environment_arn,
@@ -446,6 +484,29 @@ async fn desired<'a>(
             });
         }
     })
+}
+
+/// The ARN the journal records for the environment's resource of `kind`.
+async fn recorded_arn(
+    store: &dyn Store,
+    environment_id: &str,
+    kind: ResourceKind,
+) -> Result<Option<String>, EngineError> {
+    Ok(store
+        .journal(environment_id)
+        .await?
+        .resources
+        .into_iter()
+        .find(|r| r.kind == kind)
+        .and_then(|r| r.arn))
+}
+
+/// A creation that cannot start: what it needs is missing.
+fn missing(kind: ResourceKind, message: &str) -> EngineError {
+    EngineError::Failed {
+        step: format!("create {}", kind.label()),
+        message: message.into(),
+    }
 }
 
 /// Destroys everything the journal records, in the safe order: disable then delete the
@@ -502,7 +563,7 @@ pub async fn destroy(
             .await
             .map_err(aws(&label))?
             .is_some();
-        if still_there && let Err(e) = cloud.delete(region, kind, name).await {
+        if still_there && let Err(e) = delete_when_unblocked(cloud, target, &label, policy).await? {
             // A delete whose answer was lost may have been retried and refused ("not
             // found", "already deleting"): what AWS has now decides.
             let now = cloud.read(region, kind, name).await.map_err(aws(&label))?;
@@ -520,6 +581,12 @@ pub async fn destroy(
         wait_for(cloud, target, &label, "deletion", policy, |o| match o {
             None => Poll::Ready,
             Some(o) if matches!(o.status.as_str(), "DELETED" | "INACTIVE") => Poll::Ready,
+            // A capacity provider whose deletion AWS gave up on.
+            Some(o) if o.status.ends_with("FAILED") => Poll::Failed(format!(
+                "AWS reports {}: {}",
+                o.status,
+                o.status_reason.as_deref().unwrap_or("no reason given")
+            )),
             Some(_) => Poll::Pending,
         })
         .await?;
@@ -528,6 +595,51 @@ pub async fn destroy(
         info!(environment = %env.id, step = %label, "step done");
     }
     Ok(())
+}
+
+/// Whether AWS refused a delete only because something it depends on is still going
+/// away: container instances of a terminated Auto Scaling group still registered with
+/// the cluster, or a queue deleted a moment ago still related to its compute
+/// environment. Such refusals pass by themselves.
+fn blocked_for_now(e: &CloudError) -> bool {
+    match e.code.as_deref() {
+        Some("ClusterContainsContainerInstancesException") => true,
+        Some("ClientException") => e.message.contains("relationship"),
+        _ => false,
+    }
+}
+
+/// Deletes the target, trying again (with the policy's back-off) while AWS refuses only
+/// because a dependent is still going away. `Ok(Err(e))`: AWS refused for another
+/// reason; `Err`: still blocked when the policy's time ran out, naming what blocks it.
+async fn delete_when_unblocked(
+    cloud: &dyn Cloud,
+    target: Target<'_>,
+    step: &str,
+    policy: WaitPolicy,
+) -> Result<Result<(), CloudError>, EngineError> {
+    let started = tokio::time::Instant::now();
+    let mut pause = policy.initial;
+    loop {
+        match cloud.delete(target.region, target.kind, target.name).await {
+            Err(e) if blocked_for_now(&e) => {
+                if started.elapsed() >= policy.timeout {
+                    return Err(EngineError::Failed {
+                        step: step.to_owned(),
+                        message: format!(
+                            "still blocked after {}s: {}",
+                            policy.timeout.as_secs(),
+                            e
+                        ),
+                    });
+                }
+                info!(step, error = %e, "delete blocked by a dependent still going away; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(policy.max_interval);
+            }
+            other => return Ok(other),
+        }
+    }
 }
 
 /// Runs `kind` to the end and records the outcome on the run.
@@ -640,7 +752,7 @@ pub async fn observe(
     let spec = &env.spec;
     let recorded = store.journal(&env.id).await?.resources;
     let region = spec.region.as_str();
-    let names = ResourceKind::ENGINE.map(|kind| (kind, spec.resource_name(kind)));
+    let names = ResourceKind::ALL.map(|kind| (kind, spec.resource_name(kind)));
     // Read the resources the spec has, in parallel.
     let reads =
         futures::future::join_all(names.iter().map(|&n| read_named(cloud, region, n))).await;

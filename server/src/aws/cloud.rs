@@ -16,6 +16,7 @@ use aws_sdk_batch::types::{
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
 
+use super::capacity::{self, GroupRequest};
 use super::definitions;
 use super::error::{cloud_error, malformed};
 
@@ -125,7 +126,7 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
         .collect()
 }
 
-/// The adapter does not handle `kind` yet (the engine never asks; see `ResourceKind::ENGINE`).
+/// The adapter has no such operation for `kind`.
 fn unsupported(what: &str, kind: ResourceKind) -> CloudError {
     CloudError {
         operation: format!("{what} {}", kind.label()),
@@ -383,6 +384,29 @@ impl Cloud for AwsCloud {
                     .map(str::to_owned)
                     .ok_or_else(|| malformed(op, "compute environment ARN"))
             }
+            DesiredResource::AutoScalingGroup {
+                group,
+                subnets,
+                security_groups,
+                cluster,
+            } => {
+                let request = GroupRequest {
+                    group,
+                    subnets,
+                    security_groups,
+                    cluster,
+                };
+                capacity::create_group(&c, request, tags).await
+            }
+            DesiredResource::CapacityProvider {
+                spec,
+                auto_scaling_group_arn,
+            } => capacity::create_provider(&c, spec, &auto_scaling_group_arn, ecs_tags(tags)).await,
+            DesiredResource::ClusterCapacityProviders {
+                cluster,
+                provider,
+                strategy,
+            } => capacity::put_cluster_providers(&c, cluster, Some((provider, strategy))).await,
             DesiredResource::TaskDefinition(spec) => {
                 definitions::register_task_definition(&c.ecs, spec, ecs_tags(tags)).await
             }
@@ -526,6 +550,30 @@ impl Cloud for AwsCloud {
                     .map(|_| ())
                     .map_err(|e| cloud_error("batch:UpdateJobQueue", e))
             }
+            DesiredResource::AutoScalingGroup {
+                group,
+                subnets,
+                security_groups,
+                cluster,
+            } => {
+                let request = GroupRequest {
+                    group,
+                    subnets,
+                    security_groups,
+                    cluster,
+                };
+                capacity::update_group(&c, request, fields).await
+            }
+            DesiredResource::CapacityProvider { spec, .. } => {
+                capacity::update_provider(&c, spec).await
+            }
+            DesiredResource::ClusterCapacityProviders {
+                cluster,
+                provider,
+                strategy,
+            } => capacity::put_cluster_providers(&c, cluster, Some((provider, strategy)))
+                .await
+                .map(|_| ()),
             DesiredResource::TaskDefinition(_) | DesiredResource::JobDefinition(_) => {
                 Err(CloudError {
                     operation: "update a definition".into(),
@@ -545,9 +593,11 @@ impl Cloud for AwsCloud {
     ) -> Result<Option<Observed>, CloudError> {
         let c = self.clients(region);
         match kind {
-            ResourceKind::AutoScalingGroup
-            | ResourceKind::CapacityProvider
-            | ResourceKind::ClusterCapacityProviders => Err(unsupported("read", kind)),
+            ResourceKind::AutoScalingGroup => capacity::read_group(&c, name).await,
+            ResourceKind::CapacityProvider => capacity::read_provider(&c, name).await,
+            ResourceKind::ClusterCapacityProviders => {
+                capacity::read_cluster_providers(&c, name).await
+            }
             ResourceKind::TaskDefinition => definitions::read_task_definition(&c.ecs, name).await,
             ResourceKind::JobDefinition => definitions::read_job_definition(&c.batch, name).await,
             ResourceKind::Cluster => {
@@ -654,12 +704,12 @@ impl Cloud for AwsCloud {
     ) -> Result<(), CloudError> {
         let c = self.clients(region);
         match kind {
-            ResourceKind::AutoScalingGroup
+            ResourceKind::Cluster
+            | ResourceKind::AutoScalingGroup
             | ResourceKind::CapacityProvider
-            | ResourceKind::ClusterCapacityProviders => Err(unsupported("disable", kind)),
-            ResourceKind::Cluster | ResourceKind::TaskDefinition | ResourceKind::JobDefinition => {
-                Ok(())
-            }
+            | ResourceKind::ClusterCapacityProviders
+            | ResourceKind::TaskDefinition
+            | ResourceKind::JobDefinition => Ok(()),
             ResourceKind::ComputeEnvironment => c
                 .batch
                 .update_compute_environment()
@@ -712,9 +762,13 @@ impl Cloud for AwsCloud {
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError> {
         let c = self.clients(region);
         match kind {
-            ResourceKind::AutoScalingGroup
-            | ResourceKind::CapacityProvider
-            | ResourceKind::ClusterCapacityProviders => Err(unsupported("delete", kind)),
+            ResourceKind::AutoScalingGroup => capacity::delete_group(&c, name).await,
+            ResourceKind::CapacityProvider => capacity::delete_provider(&c, name).await,
+            ResourceKind::ClusterCapacityProviders => {
+                capacity::put_cluster_providers(&c, name, None)
+                    .await
+                    .map(|_| ())
+            }
             ResourceKind::TaskDefinition => {
                 definitions::deregister_task_definitions(&c.ecs, name).await
             }

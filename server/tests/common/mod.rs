@@ -54,6 +54,8 @@ pub fn fast_wait() -> WaitPolicy {
 pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
     pub batch: aws_sdk_batch::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub ec2: aws_sdk_ec2::Client,
 }
 
 pub async fn aws(endpoint: &str) -> Aws {
@@ -61,6 +63,8 @@ pub async fn aws(endpoint: &str) -> Aws {
     Aws {
         ecs: aws_sdk_ecs::Client::new(&config),
         batch: aws_sdk_batch::Client::new(&config),
+        autoscaling: aws_sdk_autoscaling::Client::new(&config),
+        ec2: aws_sdk_ec2::Client::new(&config),
     }
 }
 
