@@ -244,6 +244,20 @@ fn an_apply_killed_at_every_aws_call_converges() {
                 call(port, &cookie, "list_environments", "");
             let id = list.iter().find(|e| e.name == name).unwrap().id.clone();
             names.push(name.clone());
+            // Every kind of resource (no instances: see `faults.rs`).
+            let editor = spec_editor(port, &cookie, &id);
+            let mut spec = app::domain::EnvironmentSpec::from_json(&editor.spec_json).unwrap();
+            common::full_stack(&mut spec, 0);
+            let json = serde_json::to_string(&spec).unwrap();
+            let r = request(
+                port,
+                "POST",
+                "/api/save_spec",
+                Some(&cookie),
+                &format!("id={id}&base=1&message=full&spec_json={}", encode(&json)),
+            )
+            .unwrap();
+            assert_eq!(r.status, 200, "{}", r.body);
 
             let (fired, trapped) = std::sync::mpsc::channel();
             proxy.arm(Trap { at, forward, fired });
@@ -290,7 +304,7 @@ fn an_apply_killed_at_every_aws_call_converges() {
                     "{name}"
                 );
             }
-            assert_eq!(page.resources.len(), 3);
+            assert_eq!(page.resources.len(), 8);
             if done {
                 break;
             }
@@ -298,7 +312,8 @@ fn an_apply_killed_at_every_aws_call_converges() {
     }
     server.kill();
     eprintln!("{} kills:\n{}", kills.len(), kills.join("\n"));
-    assert!(kills.len() >= 10, "{kills:?}");
+    // Every call of the eight resources' creations, before and after it took effect.
+    assert!(kills.len() >= 30, "{kills:?}");
 
     // AWS holds exactly the environments' resources: no duplicate, no orphan.
     names.sort();
@@ -311,6 +326,12 @@ fn an_apply_killed_at_every_aws_call_converges() {
         ces,
         names.iter().map(|n| format!("{n}-ce")).collect::<Vec<_>>()
     );
+    let groups: Vec<String> = names.iter().map(|n| format!("{n}-asg")).collect();
+    assert_eq!(rt.block_on(aws.group_names()), groups);
+    assert_eq!(rt.block_on(aws.launch_template_names()), groups);
+    for name in &names {
+        assert!(rt.block_on(aws.has_capacity_provider(&format!("{name}-cp"))));
+    }
     let mut queues = rt.block_on(aws.job_queue_names());
     queues.sort();
     assert_eq!(

@@ -8,6 +8,7 @@ use app::domain::spec::{AutoScalingGroupSource, CapacitySpec, NewAutoScalingGrou
 use app::domain::{EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, RunKind, plan};
 use app::engine::{Cloud, DesiredResource, EnvironmentRecord, Store, execute, start_run};
 use base64::Engine as _;
+use common::preset_roles;
 use server::aws::{AwsCloud, sdk_config};
 use server::store::SqlStore;
 
@@ -383,14 +384,6 @@ async fn a_spot_compute_environment_is_created_with_its_settings() {
         ce.tags().unwrap().get("console:environment-id"),
         Some(&f.env.id)
     );
-}
-
-fn preset_roles() -> app::domain::spec::presets::PresetRoles {
-    app::domain::spec::presets::PresetRoles {
-        instance_profile: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
-        execution_role: "arn:aws:iam::123456789012:role/exec".into(),
-        job_role: "arn:aws:iam::123456789012:role/job".into(),
-    }
 }
 
 #[tokio::test]

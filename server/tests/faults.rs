@@ -54,8 +54,12 @@ async fn apply_and_destroy_converge_through_faults() {
     let names = ["chaos-a", "chaos-b", "chaos-c"];
     let mut ids = Vec::new();
     for name in names {
-        let spec =
+        let mut spec =
             EnvironmentSpec::minimal(name, "us-east-1", 8, Some(role.clone()), network.clone());
+        // Every kind of resource; no instances (moto cannot launch from a launch
+        // template version made by CreateLaunchTemplateVersion, which a retried create
+        // of the template makes).
+        common::full_stack(&mut spec, 0);
         ids.push(
             store
                 .insert_environment(&owner, "chaos", &spec)
@@ -81,9 +85,17 @@ async fn apply_and_destroy_converge_through_faults() {
     let mut queues = aws.job_queue_names().await;
     queues.sort();
     assert_eq!(queues, names.map(|n| format!("{n}-queue")));
+    assert_eq!(aws.group_names().await, names.map(|n| format!("{n}-asg")));
+    assert_eq!(
+        aws.launch_template_names().await,
+        names.map(|n| format!("{n}-asg"))
+    );
+    for name in names {
+        assert!(aws.has_capacity_provider(&format!("{name}-cp")).await);
+    }
     for id in &ids {
         let journal = store.journal(id).await.unwrap();
-        assert_eq!(journal.resources.len(), 3);
+        assert_eq!(journal.resources.len(), 8, "{journal:#?}");
         for r in &journal.resources {
             assert_eq!(r.status, RecordStatus::Created, "{r:?}");
             let observed = direct
@@ -133,6 +145,11 @@ async fn apply_and_destroy_converge_through_faults() {
     assert_eq!(aws.cluster_names().await, Vec::<String>::new());
     assert_eq!(aws.compute_environment_names().await, Vec::<String>::new());
     assert_eq!(aws.job_queue_names().await, Vec::<String>::new());
+    assert_eq!(aws.group_names().await, Vec::<String>::new());
+    assert_eq!(aws.launch_template_names().await, Vec::<String>::new());
+    for name in names {
+        assert!(!aws.has_capacity_provider(&format!("{name}-cp")).await);
+    }
     for id in &ids {
         assert!(store.journal(id).await.unwrap().resources.is_empty());
     }

@@ -50,6 +50,41 @@ pub fn fast_wait() -> WaitPolicy {
     }
 }
 
+/// Roles of the presets, in the emulator's default account.
+pub fn preset_roles() -> app::domain::spec::presets::PresetRoles {
+    app::domain::spec::presets::PresetRoles {
+        instance_profile: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".into(),
+        execution_role: "arn:aws:iam::123456789012:role/exec".into(),
+        job_role: "arn:aws:iam::123456789012:role/job".into(),
+    }
+}
+
+/// Every kind of resource in one spec: `spec` (a Fargate Batch stack) gains the GPU
+/// preset's EC2 capacity (an Auto Scaling group of `instances`, its capacity provider,
+/// the cluster's strategy) and the CPU preset's task and job definitions.
+pub fn full_stack(spec: &mut app::domain::EnvironmentSpec, instances: u32) {
+    use app::domain::spec::AutoScalingGroupSource;
+    use app::domain::spec::presets::Preset;
+    let (name, region, network) = (spec.name.clone(), spec.region.clone(), spec.network.clone());
+    let gpu = Preset::GpuG5.spec(&name, &region, network.clone(), &preset_roles());
+    let mut capacity = gpu.capacity.expect("the GPU preset has EC2 capacity");
+    if let AutoScalingGroupSource::Create(g) = &mut capacity.auto_scaling_group {
+        g.desired_capacity = instances;
+        g.min_size = g.min_size.min(instances);
+    }
+    spec.capacity = Some(capacity);
+    let cpu = Preset::CpuFargate.spec(&name, &region, network, &preset_roles());
+    spec.task_definition = cpu.task_definition.map(|mut t| {
+        // Placed on the EC2 capacity by default, on Fargate when asked.
+        t.requires_compatibilities
+            .push(app::domain::spec::Compatibility::Ec2);
+        t
+    });
+    spec.job_definition = cpu.job_definition;
+    let problems = app::domain::validate(spec);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
 /// Raw SDK clients against `endpoint`, to check what the console did independently.
 pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
@@ -113,6 +148,60 @@ impl Aws {
             .iter()
             .filter_map(|c| c.compute_environment_name().map(str::to_owned))
             .collect()
+    }
+
+    /// Names of all Auto Scaling groups.
+    pub async fn group_names(&self) -> Vec<String> {
+        let groups: Vec<_> = self
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .unwrap();
+        let mut names: Vec<String> = groups
+            .iter()
+            .filter_map(|g| g.auto_scaling_group_name().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Names of all launch templates.
+    pub async fn launch_template_names(&self) -> Vec<String> {
+        let templates: Vec<_> = self
+            .ec2
+            .describe_launch_templates()
+            // moto answers 15 at most unless asked for more, without a next token.
+            .max_results(200)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<_, _>>()
+            .await
+            .unwrap();
+        let mut names: Vec<String> = templates
+            .iter()
+            .filter_map(|t| t.launch_template_name().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Whether the capacity provider `name` exists (and is not INACTIVE).
+    pub async fn has_capacity_provider(&self, name: &str) -> bool {
+        let out = self
+            .ecs
+            .describe_capacity_providers()
+            .capacity_providers(name)
+            .send()
+            .await
+            .unwrap();
+        out.capacity_providers()
+            .iter()
+            .any(|p| p.status() != Some(&aws_sdk_ecs::types::CapacityProviderStatus::Inactive))
     }
 
     /// Names of all job queues.
