@@ -1053,3 +1053,74 @@ async fn updates_in_place_change_aws_and_the_journal() {
     .to_string();
     assert!(err.contains("cannot change tags in place yet"), "{err}");
 }
+
+#[tokio::test]
+async fn an_auto_scaling_group_of_the_same_name_not_created_by_the_environment_is_refused() {
+    let f = fixture_with("taken", None, |spec, _| gpu_capacity(spec)).await;
+    // Someone else's group and launch template, under other names than the console's
+    // launch template but the group's name.
+    f.aws
+        .ec2
+        .create_launch_template()
+        .launch_template_name("theirs")
+        .launch_template_data(
+            aws_sdk_ec2::types::RequestLaunchTemplateData::builder()
+                .image_id("ami-12345678")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    f.aws
+        .autoscaling
+        .create_auto_scaling_group()
+        .auto_scaling_group_name("taken-asg")
+        .launch_template(
+            aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder()
+                .launch_template_name("theirs")
+                .build(),
+        )
+        .min_size(0)
+        .max_size(1)
+        .vpc_zone_identifier(&f.env.spec.network.subnets[0])
+        .send()
+        .await
+        .unwrap();
+    // moto replaces a group created under a taken name; AWS refuses the create, and
+    // the proxy answers as AWS does.
+    let calm = common::faults::Faults {
+        latency: std::time::Duration::ZERO,
+        throttle: 0.0,
+        server_error: 0.0,
+        drop: 0.0,
+    };
+    let proxy = common::faults::FaultProxy::start(&f._moto.endpoint, calm, 1).await;
+    proxy.answer(
+        "CreateAutoScalingGroup",
+        400,
+        "AlreadyExists",
+        "AutoScalingGroup by this name already exists - A group with the name taken-asg already exists",
+    );
+    let f = Fixture {
+        cloud: AwsCloud::new(sdk_config(Some(&proxy.endpoint), Some("us-east-1")).await),
+        ..f
+    };
+    let err = run(&f, RunKind::Apply).await.unwrap_err().to_string();
+    assert!(err.contains("create Auto Scaling group taken-asg"), "{err}");
+    assert!(
+        err.contains("already exists") && err.contains("not created by this environment"),
+        "{err}"
+    );
+    // The launch template made for the console's group went with the refusal, and
+    // nothing was built on the group.
+    assert_eq!(f.aws.launch_template_names().await, ["theirs"]);
+    assert!(!f.aws.has_capacity_provider("taken-cp").await);
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    assert!(
+        journal
+            .resources
+            .iter()
+            .all(|r| r.kind != ResourceKind::AutoScalingGroup),
+        "{journal:#?}"
+    );
+}

@@ -212,18 +212,15 @@ impl Creation<'_> {
         let was_pending = entry.is_some_and(|r| r.status == RecordStatus::Pending);
         // Look before creating when an earlier run may have created it, for ECS
         // clusters (CreateCluster answers with an existing cluster of the name instead
-        // of failing) and for definitions (registering adds a revision to any family). Batch refuses a duplicate name, so its creates go straight
-        // ahead (one call less on the critical path) and a refusal is read below.
+        // of failing) and for definitions (registering adds a revision to any family).
+        // Batch, Auto Scaling and capacity providers refuse a duplicate name, so their
+        // creates go straight ahead (one call less on the critical path) and a refusal
+        // is read below.
         let registered = matches!(
             kind,
             ResourceKind::TaskDefinition | ResourceKind::JobDefinition
         );
-        // Auto Scaling groups too: the group's launch template is made first, and
-        // would be left behind if the group's name turned out to be taken.
-        let existing = if was_pending
-            || registered
-            || matches!(kind, ResourceKind::Cluster | ResourceKind::AutoScalingGroup)
-        {
+        let existing = if was_pending || registered || kind == ResourceKind::Cluster {
             cloud.read(region, kind, name).await.map_err(aws(&label))?
         } else {
             None
@@ -236,6 +233,9 @@ impl Creation<'_> {
                 o.arn
             ),
         };
+        // The adapter describes a group it created before answering (its ARN comes
+        // from the describe): it is usable as soon as it exists.
+        let mut live = false;
         let arn = match existing {
             Some(o) if was_pending || tagged_for(&o, &env.id) => {
                 info!(step = %label, arn = %o.arn, "adopting the resource an earlier attempt created");
@@ -253,7 +253,10 @@ impl Creation<'_> {
                 store.record_resource(&env.id, &pending).await?;
                 let desired = desired(spec, kind, store, &env.id).await?;
                 match cloud.create(region, desired, self.tags).await {
-                    Ok(arn) => arn,
+                    Ok(arn) => {
+                        live = kind == ResourceKind::AutoScalingGroup;
+                        arn
+                    }
                     // The call may have created it even so (an answer lost, the retry
                     // refused as a duplicate), or the name may be someone else's: AWS's
                     // word decides.
@@ -278,12 +281,13 @@ impl Creation<'_> {
             }
         };
         record_created(store, env, kind, Some(arn)).await?;
-        let waiting_for = waiting_for(kind);
-        let target = Target { region, kind, name };
-        wait_for(cloud, target, &label, waiting_for, self.policy, |o| {
-            ready(kind, o)
-        })
-        .await?;
+        if !live {
+            let target = Target { region, kind, name };
+            wait_for(cloud, target, &label, waiting_for(kind), self.policy, |o| {
+                ready(kind, o)
+            })
+            .await?;
+        }
         store.step_done(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, "step done");
         Ok(())

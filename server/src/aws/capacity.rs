@@ -61,13 +61,13 @@ fn launch_template_data(r: &GroupRequest<'_>) -> RequestLaunchTemplateData {
         .build()
 }
 
-/// Creates the group's launch template, or adopts one of its name that carries this
-/// environment's tag (an earlier attempt made it); refuses anyone else's.
+/// Creates the group's launch template (`true`), or adopts one of its name that carries
+/// this environment's tag (`false`: an earlier attempt made it); refuses anyone else's.
 async fn ensure_launch_template(
     c: &RegionClients,
     r: &GroupRequest<'_>,
     tags: &[(String, String)],
-) -> Result<(), CloudError> {
+) -> Result<bool, CloudError> {
     let name = &r.group.name;
     let ec2_tags: Vec<aws_sdk_ec2::types::Tag> = tags
         .iter()
@@ -86,7 +86,7 @@ async fn ensure_launch_template(
         )
         .send()
         .await;
-    let Err(e) = created else { return Ok(()) };
+    let Err(e) = created else { return Ok(true) };
     let e = cloud_error("ec2:CreateLaunchTemplate", e);
     if e.code.as_deref() != Some("InvalidLaunchTemplateName.AlreadyExistsException") {
         return Err(e);
@@ -95,7 +95,7 @@ async fn ensure_launch_template(
     match launch_template_tags(c, name).await? {
         Some(found) if ours.is_some_and(|(k, v)| found.get(k) == Some(v)) => {
             // Ours, from an interrupted run: make its latest version the wanted one.
-            new_launch_template_version(c, r).await
+            new_launch_template_version(c, r).await.map(|()| false)
         }
         _ => Err(CloudError {
             operation: "ec2:CreateLaunchTemplate".into(),
@@ -179,10 +179,11 @@ pub(super) async fn create_group(
     r: GroupRequest<'_>,
     tags: &[(String, String)],
 ) -> Result<String, CloudError> {
-    ensure_launch_template(c, &r, tags).await?;
+    let made_template = ensure_launch_template(c, &r, tags).await?;
     let g = r.group;
     let op = "autoscaling:CreateAutoScalingGroup";
-    c.autoscaling
+    let created = c
+        .autoscaling
         .create_auto_scaling_group()
         .auto_scaling_group_name(&g.name)
         .mixed_instances_policy(mixed_instances_policy(g))
@@ -206,7 +207,18 @@ pub(super) async fn create_group(
         ))
         .send()
         .await
-        .map_err(|e| cloud_error(op, e))?;
+        .map_err(|e| cloud_error(op, e));
+    if let Err(e) = created {
+        // The name is someone else's group: take back the template just made for it.
+        if made_template && e.code.as_deref() == Some("AlreadyExists") {
+            let ours = tags.iter().find(|(k, _)| k == ENVIRONMENT_TAG);
+            let theirs = read_group(c, &g.name).await?;
+            if theirs.is_some_and(|o| ours.is_none_or(|(k, v)| o.tags.get(k) != Some(v))) {
+                delete_launch_template(c, &g.name).await?;
+            }
+        }
+        return Err(e);
+    }
     // CreateAutoScalingGroup answers with nothing: the ARN comes from a describe, which
     // may lag the create for a moment.
     for pause_ms in [0, 200, 400, 800, 1600, 3200] {
@@ -365,21 +377,7 @@ pub(super) async fn delete_group(c: &RegionClients, name: &str) -> Result<(), Cl
         _ => false,
     };
     if same_environment {
-        match c
-            .ec2
-            .delete_launch_template()
-            .launch_template_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) => {
-                let e = cloud_error("ec2:DeleteLaunchTemplate", e);
-                if e.code.as_deref() != Some("InvalidLaunchTemplateName.NotFoundException") {
-                    return Err(e);
-                }
-            }
-        }
+        delete_launch_template(c, name).await?;
     }
     if group_tags.is_none() {
         return Ok(());
@@ -416,6 +414,25 @@ pub(super) async fn delete_group(c: &RegionClients, name: &str) -> Result<(), Cl
         .await
         .map(|_| ())
         .map_err(|e| cloud_error("autoscaling:DeleteAutoScalingGroup", e))
+}
+
+/// Deletes the launch template `name`; one already gone is not an error (a refused
+/// delete is followed by a read: a retried delete whose first answer was lost is
+/// refused because the first one worked).
+async fn delete_launch_template(c: &RegionClients, name: &str) -> Result<(), CloudError> {
+    match c
+        .ec2
+        .delete_launch_template()
+        .launch_template_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => match launch_template_tags(c, name).await? {
+            None => Ok(()),
+            Some(_) => Err(cloud_error("ec2:DeleteLaunchTemplate", e)),
+        },
+    }
 }
 
 fn provider_update(

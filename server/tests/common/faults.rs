@@ -1,7 +1,9 @@
 //! A fault-injecting HTTP proxy between the AWS SDK and moto: it adds latency to every
-//! call and, at set rates, answers ECS and Batch calls with throttling errors or 503s
-//! (without forwarding them), or forwards a call and then drops the connection before
-//! the answer (the call took effect; the client does not know).
+//! call and, at set rates, answers the engine's calls (ECS, Batch, Auto Scaling, EC2)
+//! with throttling errors or 503s in each service's own error format (without
+//! forwarding them), or forwards a call and then drops the connection before the answer
+//! (the call took effect; the client does not know). It can also answer one action with
+//! a set error, as AWS would where moto does not.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -22,7 +24,7 @@ use rand::{Rng, SeedableRng};
 pub struct Faults {
     /// Added before every call.
     pub latency: Duration,
-    /// Share of ECS/Batch calls answered with a throttling error.
+    /// Share of the engine's calls answered with a throttling error.
     pub throttle: f64,
     /// Share answered with 503 Service Unavailable.
     pub server_error: f64,
@@ -51,7 +53,7 @@ impl Counts {
     }
 }
 
-/// A trap on the `at`-th ECS/Batch call after arming: the call is held (never answered)
+/// A trap on the `at`-th ECS/Batch/Auto Scaling/EC2 call after arming: the call is held (never answered)
 /// and `fired` is signalled, after forwarding it to moto if `forward` (the call took
 /// effect) or without (it never reached AWS).
 pub struct Trap {
@@ -66,7 +68,17 @@ pub struct FaultProxy {
     pub endpoint: String,
     pub counts: Arc<Counts>,
     traps: Arc<Mutex<(u64, Option<Trap>)>>,
+    answers: Arc<Mutex<Vec<Answer>>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// A set error answer to every call of one action, instead of forwarding it.
+#[derive(Clone, Debug)]
+struct Answer {
+    action: String,
+    status: u16,
+    code: String,
+    message: String,
 }
 
 impl FaultProxy {
@@ -78,6 +90,17 @@ impl FaultProxy {
     /// Disarms the trap (calls pass again).
     pub fn disarm(&self) {
         *self.traps.lock().unwrap() = (0, None);
+    }
+
+    /// From now on, answers every call of `action` (e.g. `CreateAutoScalingGroup`) with
+    /// the error `code` and `message`, in its service's format, without forwarding it.
+    pub fn answer(&self, action: &str, status: u16, code: &str, message: &str) {
+        self.answers.lock().unwrap().push(Answer {
+            action: action.to_ascii_lowercase(),
+            status,
+            code: code.into(),
+            message: message.into(),
+        });
     }
 }
 
@@ -94,6 +117,7 @@ struct Shared {
     counts: Arc<Counts>,
     client: Client<HttpConnector, Full<Bytes>>,
     traps: Arc<Mutex<(u64, Option<Trap>)>>,
+    answers: Arc<Mutex<Vec<Answer>>>,
 }
 
 enum Fate {
@@ -111,8 +135,10 @@ impl FaultProxy {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let counts = Arc::new(Counts::default());
         let traps = Arc::new(Mutex::new((0, None)));
+        let answers = Arc::new(Mutex::new(Vec::new()));
         let shared = Arc::new(Shared {
             traps: traps.clone(),
+            answers: answers.clone(),
             upstream: upstream.trim_end_matches('/').to_owned(),
             faults,
             rng: Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)),
@@ -141,38 +167,121 @@ impl FaultProxy {
             endpoint,
             counts,
             traps,
+            answers,
             task,
         }
     }
 }
 
-/// Which service a call is for: ECS (JSON with a target header) or Batch (REST JSON);
-/// other services (STS, IAM, EC2) pass through untouched.
-fn service(req: &Request<Incoming>) -> Option<&'static str> {
-    let target = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if target.starts_with("AmazonEC2ContainerService") {
-        Some("ecs")
-    } else if req.uri().path().starts_with("/v1/") {
-        Some("batch")
-    } else {
-        None
+/// The services whose calls the proxy faults: the engine's (STS and IAM pass).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Service {
+    /// JSON with an `x-amz-target` header.
+    Ecs,
+    /// REST JSON under `/v1/`.
+    Batch,
+    /// AWS query protocol, XML errors.
+    AutoScaling,
+    /// EC2 query protocol, its own XML errors.
+    Ec2,
+}
+
+/// One call: its service (from the signature's credential scope) and action.
+struct Call {
+    service: Option<Service>,
+    action: String,
+}
+
+impl Call {
+    fn of(parts: &hyper::http::request::Parts, body: &[u8]) -> Call {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        // "AWS4-HMAC-SHA256 Credential=AKID/20261130/us-east-1/autoscaling/aws4_request, ..."
+        let authorization = header("authorization");
+        let scope = authorization
+            .split("Credential=")
+            .nth(1)
+            .and_then(|c| c.split('/').nth(3))
+            .unwrap_or_default();
+        let service = match scope {
+            "ecs" => Some(Service::Ecs),
+            "batch" => Some(Service::Batch),
+            "autoscaling" => Some(Service::AutoScaling),
+            "ec2" => Some(Service::Ec2),
+            _ => None,
+        };
+        let action = match service {
+            Some(Service::Ecs) => header("x-amz-target")
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            Some(Service::Batch) => parts.uri.path().trim_start_matches("/v1/").to_owned(),
+            _ => String::from_utf8_lossy(body)
+                .split('&')
+                .find_map(|p| p.strip_prefix("Action="))
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        Call { service, action }
     }
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
-    Response::builder()
+/// An error answer in `service`'s format.
+fn error(service: Service, status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(status).unwrap();
+    let builder = Response::builder()
         .status(status)
-        .header("content-type", "application/json")
+        .header("x-amzn-requestid", "fault-proxy");
+    let (content_type, body) = match service {
+        Service::Ecs | Service::Batch => (
+            "application/json",
+            format!(r#"{{"__type":"{code}","message":"{message}"}}"#),
+        ),
+        Service::AutoScaling => (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+            ),
+        ),
+        Service::Ec2 => (
+            "text/xml",
+            format!(
+                "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>"
+            ),
+        ),
+    };
+    builder
+        .header("content-type", content_type)
         .header("x-amzn-errortype", code)
-        .header("x-amzn-requestid", "fault-proxy")
-        .body(Full::new(Bytes::from(format!(
-            r#"{{"__type":"{code}","message":"{message}"}}"#
-        ))))
+        .body(Full::new(Bytes::from(body)))
         .unwrap()
+}
+
+/// A throttling answer as `service` gives it.
+fn throttled(service: Service) -> Response<Full<Bytes>> {
+    match service {
+        Service::Ecs => error(service, 400, "ThrottlingException", "Rate exceeded"),
+        Service::Batch => error(
+            service,
+            429,
+            "TooManyRequestsException",
+            "Too Many Requests",
+        ),
+        Service::AutoScaling => error(service, 400, "Throttling", "Rate exceeded"),
+        Service::Ec2 => error(
+            service,
+            503,
+            "RequestLimitExceeded",
+            "Request limit exceeded.",
+        ),
+    }
 }
 
 async fn handle(
@@ -180,79 +289,73 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, std::io::Error> {
     tokio::time::sleep(shared.faults.latency).await;
-    let service = service(&req);
-    if service.is_some() {
-        let sprung = {
-            let mut traps = shared.traps.lock().unwrap();
-            traps.0 += 1;
-            let at = traps.0;
-            match &traps.1 {
-                Some(t) if t.at == at => traps.1.take(),
-                _ => None,
-            }
-        };
-        if let Some(trap) = sprung {
-            let what = format!(
-                "{} {}",
-                req.headers()
-                    .get("x-amz-target")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default(),
-                req.uri().path()
-            );
-            if trap.forward {
-                let _ = forward(shared, req).await;
-            }
-            let _ = trap.fired.send(what);
-            // Held: the caller is killed while it waits.
-            return std::future::pending().await;
-        }
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(std::io::Error::other)?
+        .to_bytes();
+    let call = Call::of(&parts, &body);
+    let Some(service) = call.service else {
+        return forward(shared, parts, body).await;
+    };
+    let answer = {
+        let answers = shared.answers.lock().unwrap();
+        let action = call.action.to_ascii_lowercase();
+        answers.iter().find(|a| a.action == action).cloned()
+    };
+    if let Some(a) = answer {
+        return Ok(error(service, a.status, &a.code, &a.message));
     }
-    let fate = match service {
-        None => Fate::Forward,
-        Some(_) => {
-            let roll: f64 = shared.rng.lock().unwrap().random();
-            let f = shared.faults;
-            if roll < f.throttle {
-                Fate::Throttle
-            } else if roll < f.throttle + f.server_error {
-                Fate::ServerError
-            } else if roll < f.throttle + f.server_error + f.drop {
-                Fate::Drop
-            } else {
-                Fate::Forward
-            }
+    let sprung = {
+        let mut traps = shared.traps.lock().unwrap();
+        traps.0 += 1;
+        let at = traps.0;
+        match &traps.1 {
+            Some(t) if t.at == at => traps.1.take(),
+            _ => None,
+        }
+    };
+    if let Some(trap) = sprung {
+        let what = format!("{service:?} {}", call.action);
+        if trap.forward {
+            let _ = forward(shared, parts, body).await;
+        }
+        let _ = trap.fired.send(what);
+        // Held: the caller is killed while it waits.
+        return std::future::pending().await;
+    }
+    let fate = {
+        let roll: f64 = shared.rng.lock().unwrap().random();
+        let f = shared.faults;
+        if roll < f.throttle {
+            Fate::Throttle
+        } else if roll < f.throttle + f.server_error {
+            Fate::ServerError
+        } else if roll < f.throttle + f.server_error + f.drop {
+            Fate::Drop
+        } else {
+            Fate::Forward
         }
     };
     let counts = &shared.counts;
     match fate {
         Fate::Throttle => {
             counts.throttled.fetch_add(1, Ordering::SeqCst);
-            return Ok(if service == Some("ecs") {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    "ThrottlingException",
-                    "Rate exceeded",
-                )
-            } else {
-                error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequestsException",
-                    "Too Many Requests",
-                )
-            });
+            return Ok(throttled(service));
         }
         Fate::ServerError => {
             counts.server_errors.fetch_add(1, Ordering::SeqCst);
-            return Ok(error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailableException",
-                "Service unavailable",
-            ));
+            let code = if service == Service::Ec2 {
+                "Unavailable"
+            } else {
+                "ServiceUnavailable"
+            };
+            return Ok(error(service, 503, code, "Service unavailable"));
         }
         Fate::Drop | Fate::Forward => {}
     }
-    let answer = forward(shared, req).await?;
+    let answer = forward(shared, parts, body).await?;
     if matches!(fate, Fate::Drop) {
         counts.dropped.fetch_add(1, Ordering::SeqCst);
         return Err(std::io::Error::other("dropped after forwarding"));
@@ -264,14 +367,9 @@ async fn handle(
 /// Sends the call to moto and reads the whole answer.
 async fn forward(
     shared: &Shared,
-    req: Request<Incoming>,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
 ) -> Result<Response<Full<Bytes>>, std::io::Error> {
-    let (parts, body) = req.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(std::io::Error::other)?
-        .to_bytes();
     let uri = format!(
         "{}{}",
         shared.upstream,
