@@ -155,9 +155,7 @@ async fn run() {
 
     println!("added latency per call        {latency:?}");
     println!("one call through the proxy    {call:?} (median of 20)");
-    println!(
-        "console apply                 {console:?} (median of {runs}; {calls} AWS calls)"
-    );
+    println!("console apply                 {console:?} (median of {runs}; {calls} AWS calls)");
     println!("critical-path bound           {bound:?} ({chain} dependent calls)");
     println!(
         "console / bound               {:.2}",

@@ -1124,3 +1124,153 @@ async fn an_auto_scaling_group_of_the_same_name_not_created_by_the_environment_i
         "{journal:#?}"
     );
 }
+
+/// `f` with its spec edited by `edit`, then applied.
+async fn reapply(f: Fixture, edit: impl FnOnce(&mut EnvironmentSpec)) -> Fixture {
+    let mut spec = f.env.spec.clone();
+    edit(&mut spec);
+    let f = Fixture {
+        env: EnvironmentRecord {
+            spec,
+            ..f.env.clone()
+        },
+        ..f
+    };
+    run(&f, RunKind::Apply).await.unwrap();
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    let again = plan(&f.env.spec, &journal, &[]);
+    assert!(!again.has_changes(), "{again:#?}");
+    f
+}
+
+/// The journal's (kind, name, ARN) of every resource.
+async fn journalled(f: &Fixture) -> Vec<(ResourceKind, String, Option<String>)> {
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    let mut out: Vec<_> = journal
+        .resources
+        .into_iter()
+        .map(|r| (r.kind, r.name, r.arn))
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn replaced_resources_are_deleted_with_their_dependents_then_created_and_removed_ones_deleted()
+ {
+    let f = fixture("swap", None).await;
+    run(&f, RunKind::Apply).await.unwrap();
+
+    // FARGATE -> FARGATE_SPOT cannot change in place: the compute environment and its
+    // queue are deleted, then created again.
+    let f = reapply(f, |s| {
+        s.compute_environment.compute_type = app::domain::ComputeType::FargateSpot
+    })
+    .await;
+    let ce = f
+        .aws
+        .batch
+        .describe_compute_environments()
+        .compute_environments("swap-ce")
+        .send()
+        .await
+        .unwrap();
+    let ce = &ce.compute_environments()[0];
+    assert_eq!(
+        ce.compute_resources()
+            .and_then(|r| r.r#type())
+            .map(|t| t.as_str()),
+        Some("FARGATE_SPOT")
+    );
+    let queues = f
+        .aws
+        .batch
+        .describe_job_queues()
+        .job_queues("swap-queue")
+        .send()
+        .await
+        .unwrap();
+    let order = queues.job_queues()[0].compute_environment_order();
+    assert_eq!(order[0].compute_environment(), ce.compute_environment_arn());
+    let history = f.store.run_history(&f.env.id, 1).await.unwrap();
+    let steps: Vec<&str> = history[0].steps.iter().map(|s| s.step.as_str()).collect();
+    assert_eq!(
+        steps[..2],
+        [
+            "delete Batch job queue swap-queue to replace it",
+            "delete Batch compute environment swap-ce to replace it"
+        ],
+        "{steps:?}"
+    );
+
+    // A queue the spec no longer has is deleted.
+    let f = reapply(f, |s| s.job_queue = None).await;
+    assert_eq!(f.aws.job_queue_names().await, Vec::<String>::new());
+    let kinds: Vec<_> = journalled(&f)
+        .await
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .collect();
+    assert_eq!(
+        kinds,
+        [ResourceKind::Cluster, ResourceKind::ComputeEnvironment]
+    );
+}
+
+#[tokio::test]
+async fn a_renamed_cluster_takes_its_capacity_along_and_removed_capacity_is_deleted() {
+    let f = fixture_with("move", None, |spec, _| common::full_stack(spec, 0)).await;
+    run(&f, RunKind::Apply).await.unwrap();
+
+    let f = reapply(f, |s| s.cluster.name = "move-2".into()).await;
+    assert_eq!(f.aws.cluster_names().await, ["move-2"]);
+    let cluster = f
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters("move-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cluster.clusters()[0].capacity_providers(), ["move-cp"]);
+    // New instances join the new cluster.
+    let lt = launch_template(&f, "move-asg").await.unwrap();
+    let user_data = base64::engine::general_purpose::STANDARD
+        .decode(lt.launch_template_data().unwrap().user_data().unwrap())
+        .unwrap();
+    assert!(
+        String::from_utf8(user_data)
+            .unwrap()
+            .contains("ECS_CLUSTER=move-2")
+    );
+
+    // Without the EC2 capacity, its resources go: the cluster's providers, the
+    // capacity provider, the group and its launch template.
+    let f = reapply(f, |s| s.capacity = None).await;
+    let cluster = f
+        .aws
+        .ecs
+        .describe_clusters()
+        .clusters("move-2")
+        .send()
+        .await
+        .unwrap();
+    assert!(cluster.clusters()[0].capacity_providers().is_empty());
+    assert!(!f.aws.has_capacity_provider("move-cp").await);
+    assert_eq!(f.aws.group_names().await, Vec::<String>::new());
+    assert_eq!(f.aws.launch_template_names().await, Vec::<String>::new());
+    let kinds: Vec<_> = journalled(&f)
+        .await
+        .into_iter()
+        .map(|(k, _, _)| k)
+        .collect();
+    assert!(
+        !kinds.iter().any(|k| matches!(
+            k,
+            ResourceKind::AutoScalingGroup
+                | ResourceKind::CapacityProvider
+                | ResourceKind::ClusterCapacityProviders
+        )),
+        "{kinds:?}"
+    );
+}

@@ -71,7 +71,7 @@ pub async fn apply(
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
     let spec = &env.spec;
-    let recorded = store.journal(&env.id).await?;
+    let journal = store.journal(&env.id).await?;
     let tags: Vec<(String, String)> = spec
         .tags
         .iter()
@@ -81,7 +81,18 @@ pub async fn apply(
     let mut todo = Vec::new();
     let mut updates: Vec<(ResourceKind, Vec<String>)> = Vec::new();
     let mut revisions: Vec<ResourceKind> = Vec::new();
-    for step in plan(spec, &recorded, &[]).steps {
+    // Replaced resources, deleted (by their recorded names) before anything is created;
+    // resources the spec no longer has, deleted after.
+    let mut recreate: Vec<(ResourceKind, String)> = Vec::new();
+    let mut remove: Vec<(ResourceKind, String)> = Vec::new();
+    let recorded_name = |kind: ResourceKind| {
+        journal
+            .resources
+            .iter()
+            .find(|r| r.kind == kind)
+            .map(|r| r.name.clone())
+    };
+    for step in plan(spec, &journal, &[]).steps {
         match step.action {
             Action::Create => todo.push(step.kind),
             Action::NoChange => {}
@@ -110,21 +121,23 @@ pub async fn apply(
                 todo.push(step.kind);
                 revisions.push(step.kind);
             }
-            Action::Replace | Action::Delete => {
-                return Err(EngineError::Failed {
-                    step: format!(
-                        "{} {} {}",
-                        step.action.label(),
-                        step.kind.label(),
-                        step.name
-                    ),
-                    message:
-                        "the engine cannot change applied resources yet; destroy and apply again"
-                            .into(),
-                });
+            Action::Replace => {
+                recreate.push((step.kind, recorded_name(step.kind).unwrap_or(step.name)));
+                todo.push(step.kind);
             }
+            Action::Delete => remove.push((step.kind, step.name)),
         }
     }
+    // Dependents first (the plan replaces them with what they depend on).
+    for (kind, name) in recreate.iter().rev() {
+        let label = format!("delete {} {name} to replace it", kind.label());
+        delete_one(cloud, store, env, run_id, (*kind, name), &label, policy).await?;
+    }
+    let recorded = if recreate.is_empty() {
+        journal
+    } else {
+        store.journal(&env.id).await?
+    };
     // Each creation starts as soon as what it needs is done (the cluster runs beside
     // the compute environment and its queue); after an error nothing new starts, and
     // the creations under way finish (and are journalled) before the run stops.
@@ -168,7 +181,15 @@ pub async fn apply(
             failure.get_or_insert(e);
         }
     }
-    failure.map_or(Ok(()), Err)
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    // What the spec no longer has goes last, dependents first (the plan's order).
+    for (kind, name) in &remove {
+        let label = format!("delete {} {name}", kind.label());
+        delete_one(cloud, store, env, run_id, (*kind, name), &label, policy).await?;
+    }
+    Ok(())
 }
 
 /// What one creation needs; shared by the creations of a run.
@@ -513,10 +534,11 @@ fn missing(kind: ResourceKind, message: &str) -> EngineError {
     }
 }
 
-/// Destroys everything the journal records, in the safe order: disable then delete the
-/// job queue, disable then delete the compute environment, delete the cluster. Each
-/// deletion is awaited before the next begins; each journal entry is removed once AWS
-/// no longer has the resource.
+/// Destroys everything the journal records, in the safe order: the job queue, the
+/// compute environment, the cluster's capacity providers, the capacity provider, the
+/// Auto Scaling group, the cluster; definitions are deregistered. Each deletion is
+/// awaited before the next begins; each journal entry is removed once AWS no longer has
+/// the resource.
 pub async fn destroy(
     cloud: &dyn Cloud,
     store: &dyn Store,
@@ -524,80 +546,105 @@ pub async fn destroy(
     run_id: &str,
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
-    let region = env.spec.region.as_str();
     let recorded = store.journal(&env.id).await?;
     for step in destroy_plan(&recorded).steps {
-        let (kind, name) = (step.kind, step.name.as_str());
-        let label = format!("delete {} {name}", kind.label());
-        store.run_step(run_id, &label).await?;
-        info!(environment = %env.id, step = %label, "step started");
-        let Some(observed) = cloud.read(region, kind, name).await.map_err(aws(&label))? else {
-            warn!(step = %label, "already gone from AWS; forgetting it");
-            store.forget_resource(&env.id, kind).await?;
-            continue;
-        };
-        let target = Target { region, kind, name };
-        let disables = matches!(
-            kind,
-            ResourceKind::ComputeEnvironment | ResourceKind::JobQueue
-        );
-        if disables && observed.state.as_deref() != Some("DISABLED") {
-            cloud
-                .disable(region, kind, name)
-                .await
-                .map_err(aws(&label))?;
-            wait_for(
-                cloud,
-                target,
-                &label,
-                "state DISABLED",
-                policy,
-                |o| match o {
-                    None => Poll::Ready,
-                    Some(o) if o.state.as_deref() == Some("DISABLED") && o.status != "UPDATING" => {
-                        Poll::Ready
-                    }
-                    Some(_) => Poll::Pending,
-                },
-            )
-            .await?;
-        }
-        let still_there = cloud
-            .read(region, kind, name)
-            .await
-            .map_err(aws(&label))?
-            .is_some();
-        if still_there && let Err(e) = delete_when_unblocked(cloud, target, &label, policy).await? {
-            // A delete whose answer was lost may have been retried and refused ("not
-            // found", "already deleting"): what AWS has now decides.
-            let now = cloud.read(region, kind, name).await.map_err(aws(&label))?;
-            let going = now.as_ref().is_none_or(|o| {
-                matches!(
-                    o.status.as_str(),
-                    "DELETING" | "DELETED" | "INACTIVE" | "DEPROVISIONING"
-                )
-            });
-            if !going {
-                return Err(aws(&label)(e));
-            }
-            warn!(step = %label, error = %e, "delete refused but the resource is going; waiting");
-        }
-        wait_for(cloud, target, &label, "deletion", policy, |o| match o {
-            None => Poll::Ready,
-            Some(o) if matches!(o.status.as_str(), "DELETED" | "INACTIVE") => Poll::Ready,
-            // A capacity provider whose deletion AWS gave up on.
-            Some(o) if o.status.ends_with("FAILED") => Poll::Failed(format!(
-                "AWS reports {}: {}",
-                o.status,
-                o.status_reason.as_deref().unwrap_or("no reason given")
-            )),
-            Some(_) => Poll::Pending,
-        })
+        let label = format!("delete {} {}", step.kind.label(), step.name);
+        delete_one(
+            cloud,
+            store,
+            env,
+            run_id,
+            (step.kind, &step.name),
+            &label,
+            policy,
+        )
         .await?;
-        store.forget_resource(&env.id, kind).await?;
-        store.step_done(run_id, &label).await?;
-        info!(environment = %env.id, step = %label, "step done");
     }
+    Ok(())
+}
+
+/// Deletes the environment's resource `kind` named `name` (disabling Batch resources
+/// first), waits until AWS no longer has it, and removes its journal entry; run step
+/// `label`.
+async fn delete_one(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+    (kind, name): (ResourceKind, &str),
+    label: &str,
+    policy: WaitPolicy,
+) -> Result<(), EngineError> {
+    let region = env.spec.region.as_str();
+    store.run_step(run_id, label).await?;
+    info!(environment = %env.id, step = %label, "step started");
+    let Some(observed) = cloud.read(region, kind, name).await.map_err(aws(label))? else {
+        warn!(step = %label, "already gone from AWS; forgetting it");
+        store.forget_resource(&env.id, kind).await?;
+        store.step_done(run_id, label).await?;
+        return Ok(());
+    };
+    let target = Target { region, kind, name };
+    let disables = matches!(
+        kind,
+        ResourceKind::ComputeEnvironment | ResourceKind::JobQueue
+    );
+    if disables && observed.state.as_deref() != Some("DISABLED") {
+        cloud
+            .disable(region, kind, name)
+            .await
+            .map_err(aws(label))?;
+        wait_for(
+            cloud,
+            target,
+            label,
+            "state DISABLED",
+            policy,
+            |o| match o {
+                None => Poll::Ready,
+                Some(o) if o.state.as_deref() == Some("DISABLED") && o.status != "UPDATING" => {
+                    Poll::Ready
+                }
+                Some(_) => Poll::Pending,
+            },
+        )
+        .await?;
+    }
+    let still_there = cloud
+        .read(region, kind, name)
+        .await
+        .map_err(aws(label))?
+        .is_some();
+    if still_there && let Err(e) = delete_when_unblocked(cloud, target, label, policy).await? {
+        // A delete whose answer was lost may have been retried and refused ("not
+        // found", "already deleting"): what AWS has now decides.
+        let now = cloud.read(region, kind, name).await.map_err(aws(label))?;
+        let going = now.as_ref().is_none_or(|o| {
+            matches!(
+                o.status.as_str(),
+                "DELETING" | "DELETED" | "INACTIVE" | "DEPROVISIONING"
+            )
+        });
+        if !going {
+            return Err(aws(label)(e));
+        }
+        warn!(step = %label, error = %e, "delete refused but the resource is going; waiting");
+    }
+    wait_for(cloud, target, label, "deletion", policy, |o| match o {
+        None => Poll::Ready,
+        Some(o) if matches!(o.status.as_str(), "DELETED" | "INACTIVE") => Poll::Ready,
+        // A capacity provider whose deletion AWS gave up on.
+        Some(o) if o.status.ends_with("FAILED") => Poll::Failed(format!(
+            "AWS reports {}: {}",
+            o.status,
+            o.status_reason.as_deref().unwrap_or("no reason given")
+        )),
+        Some(_) => Poll::Pending,
+    })
+    .await?;
+    store.forget_resource(&env.id, kind).await?;
+    store.step_done(run_id, label).await?;
+    info!(environment = %env.id, step = %label, "step done");
     Ok(())
 }
 

@@ -63,9 +63,12 @@ pub struct FieldChange {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplaceOrder {
-    /// The new one is created first (its name differs), then the old one deleted.
+    /// The new one is created first, then the old one deleted (definitions: a new
+    /// revision, then the old one deregistered).
     CreateBeforeDelete,
-    /// The old one is deleted first, because the new one takes its name.
+    /// The old one (and whatever depends on it) is deleted first, then created anew:
+    /// every other resource, since the journal holds one resource of each kind, and a
+    /// crash between a create and a delete must leave nothing unrecorded.
     DeleteBeforeCreate,
 }
 
@@ -152,7 +155,7 @@ pub fn settings_map(spec: &EnvironmentSpec, kind: ResourceKind) -> BTreeMap<Stri
 fn effect(kind: ResourceKind, action: Action) -> Option<String> {
     let text = match (kind, action) {
         (ResourceKind::ComputeEnvironment, Action::Replace) => {
-            "running jobs on the old compute environment finish or are terminated with it; queued jobs wait in RUNNABLE until the new one is VALID"
+            "deleted first: its jobs are terminated and its job queue goes with it (jobs in the queue are cancelled); submit again once the new one is VALID"
         }
         (ResourceKind::ComputeEnvironment, Action::Update) => {
             "in-place update: running jobs keep running; new instances use the new settings"
@@ -181,6 +184,12 @@ fn effect(kind: ResourceKind, action: Action) -> Option<String> {
             "running instances are kept; new sizes and types apply to later launches"
         }
         (ResourceKind::AutoScalingGroup, Action::Delete) => "its instances are terminated",
+        (ResourceKind::AutoScalingGroup, Action::Replace) => {
+            "its instances are terminated; the new group launches new ones"
+        }
+        (ResourceKind::ClusterCapacityProviders, Action::Replace) => {
+            "until they are put back, new tasks without a strategy of their own cannot be placed"
+        }
         (ResourceKind::TaskDefinition, Action::Replace) => {
             "running tasks keep their revision; new tasks use the new one"
         }
@@ -257,15 +266,7 @@ pub fn plan(
                 };
                 Step {
                     kind,
-                    replace_order: (action == Action::Replace).then(|| {
-                        // Definitions get a new revision under the same name first.
-                        let revisioned = matches!(kind, ResourceKind::TaskDefinition | ResourceKind::JobDefinition);
-                        if r.name == name && !revisioned {
-                            ReplaceOrder::DeleteBeforeCreate
-                        } else {
-                            ReplaceOrder::CreateBeforeDelete
-                        }
-                    }),
+                    replace_order: (action == Action::Replace).then(|| replace_order(kind)),
                     note: effect(kind, action),
                     name,
                     action,
@@ -276,30 +277,43 @@ pub fn plan(
         };
         steps.push(step);
     }
-    // A job queue whose compute environment is replaced is re-pointed at the new one.
-    let ce_replaced = steps
-        .iter()
-        .any(|s| s.kind == ResourceKind::ComputeEnvironment && s.action == Action::Replace);
-    if ce_replaced
-        && let Some(q) = steps
-            .iter_mut()
-            .find(|s| s.kind == ResourceKind::JobQueue && s.action == Action::NoChange)
-    {
-        let order = settings(desired, ResourceKind::JobQueue)
-            .unwrap_or_default()
-            .into_iter()
-            .find(|s| s.field == "computeEnvironmentOrder")
-            .map(|s| s.value);
-        q.action = Action::Update;
-        q.changes.push(FieldChange {
-            field: "computeEnvironmentOrder".into(),
-            old: order.clone(),
-            new: order.map(|o| format!("{o} (the replacement)")),
-            forces_replacement: None,
-        });
-        q.note = Some(
-            "its compute environment is replaced: the queue is disabled while the old one is removed, then re-pointed and enabled; queued jobs wait in RUNNABLE".into(),
+    // What depends on a resource that is deleted and created again goes with it (a job
+    // queue with its compute environment, a capacity provider with its group, the
+    // cluster's providers with the cluster or the provider): deleted first, created
+    // after. Steps are in dependency order, so one pass carries it through chains.
+    for i in 0..steps.len() {
+        let (done, rest) = steps.split_at_mut(i);
+        let step = &mut rest[0];
+        let recreated = |k: ResourceKind| {
+            done.iter().find(|d| {
+                d.kind == k
+                    && d.action == Action::Replace
+                    && d.replace_order == Some(ReplaceOrder::DeleteBeforeCreate)
+            })
+        };
+        let Some(dep) = step.kind.depends_on().iter().find_map(|d| recreated(*d)) else {
+            continue;
+        };
+        if !matches!(step.action, Action::NoChange | Action::Update) {
+            continue;
+        }
+        let why = format!(
+            "its {} {} is replaced: deleted with it first, then created again",
+            dep.kind.label(),
+            dep.name
         );
+        step.changes.insert(
+            0,
+            FieldChange {
+                field: dependency_field(step.kind).into(),
+                old: None,
+                new: None,
+                forces_replacement: Some(why),
+            },
+        );
+        step.action = Action::Replace;
+        step.replace_order = Some(ReplaceOrder::DeleteBeforeCreate);
+        step.note = effect(step.kind, Action::Replace);
     }
     // Journal entries the spec no longer has are deleted, last, in reverse order.
     for kind in ResourceKind::ALL.into_iter().rev() {
@@ -329,6 +343,26 @@ pub fn plan(
         serial: recorded.serial,
         steps,
         drift,
+    }
+}
+
+/// How `kind` is replaced: definitions by a new revision first; the rest deleted first.
+fn replace_order(kind: ResourceKind) -> ReplaceOrder {
+    match kind {
+        ResourceKind::TaskDefinition | ResourceKind::JobDefinition => {
+            ReplaceOrder::CreateBeforeDelete
+        }
+        _ => ReplaceOrder::DeleteBeforeCreate,
+    }
+}
+
+/// The field by which `kind` refers to what it depends on.
+fn dependency_field(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::JobQueue => "computeEnvironmentOrder",
+        ResourceKind::CapacityProvider => "autoScalingGroupProvider.autoScalingGroupArn",
+        ResourceKind::ClusterCapacityProviders => "cluster",
+        _ => "(dependency)",
     }
 }
 

@@ -153,14 +153,60 @@ fn best_fit_instance_types_force_replacement_with_the_reason() {
 }
 
 #[test]
-fn a_renamed_queue_is_created_before_the_old_one_is_deleted() {
+fn a_renamed_queue_is_deleted_before_the_new_one_is_created() {
     let spec = minimal();
     let state = applied(&spec);
     let mut edited = spec.clone();
     edited.job_queue.as_mut().unwrap().name = "infer-queue-2".into();
     let step = &plan(&edited, &state, &[]).steps[2];
     assert_eq!(step.action, Action::Replace);
-    assert_eq!(step.replace_order, Some(ReplaceOrder::CreateBeforeDelete));
+    assert_eq!(step.replace_order, Some(ReplaceOrder::DeleteBeforeCreate));
+}
+
+#[test]
+fn what_depends_on_a_replaced_resource_is_replaced_with_it() {
+    // The compute environment's type cannot change: it is deleted and created again,
+    // and its queue with it.
+    let spec = minimal();
+    let state = applied(&spec);
+    let mut edited = spec.clone();
+    edited.compute_environment.compute_type = ComputeType::FargateSpot;
+    let p = plan(&edited, &state, &[]);
+    let actions: Vec<_> = p.steps.iter().map(|s| (s.kind, s.action)).collect();
+    assert_eq!(
+        actions,
+        [
+            (ResourceKind::Cluster, Action::NoChange),
+            (ResourceKind::ComputeEnvironment, Action::Replace),
+            (ResourceKind::JobQueue, Action::Replace),
+        ]
+    );
+    let queue = &p.steps[2];
+    assert_eq!(queue.replace_order, Some(ReplaceOrder::DeleteBeforeCreate));
+    assert_eq!(
+        queue.changes[0].forces_replacement.as_deref(),
+        Some(
+            "its Batch compute environment infer-ce is replaced: deleted with it first, then created again"
+        )
+    );
+    // A renamed cluster takes the cluster's capacity providers along; the group's
+    // launch template learns the new name in place.
+    let spec = preset(Preset::GpuG5);
+    let state = applied(&spec);
+    let mut edited = spec.clone();
+    edited.cluster.name = "infer-2".into();
+    let p = plan(&edited, &state, &[]);
+    let action = |k| p.steps.iter().find(|s| s.kind == k).map(|s| s.action);
+    assert_eq!(action(ResourceKind::Cluster), Some(Action::Replace));
+    assert_eq!(
+        action(ResourceKind::ClusterCapacityProviders),
+        Some(Action::Replace)
+    );
+    assert_eq!(action(ResourceKind::AutoScalingGroup), Some(Action::Update));
+    assert_eq!(
+        action(ResourceKind::CapacityProvider),
+        Some(Action::NoChange)
+    );
 }
 
 #[test]
