@@ -1274,3 +1274,47 @@ async fn a_renamed_cluster_takes_its_capacity_along_and_removed_capacity_is_dele
         "{kinds:?}"
     );
 }
+
+#[tokio::test]
+async fn tag_changes_are_applied_in_place_to_every_resource() {
+    let f = fixture_with("tagged", None, |spec, _| common::full_stack(spec, 0)).await;
+    run(&f, RunKind::Apply).await.unwrap();
+    let tags = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let f = reapply(f, |s| {
+        s.tags = tags(&[("team", "ml"), ("cost-centre", "42")])
+    })
+    .await;
+    let f = reapply(f, |s| s.tags = tags(&[("team", "vision")])).await;
+    let journal = f.store.journal(&f.env.id).await.unwrap();
+    assert_eq!(journal.resources.len(), 8);
+    for r in &journal.resources {
+        if r.kind == ResourceKind::ClusterCapacityProviders {
+            continue; // a setting of the cluster, not tagged itself
+        }
+        let o = f
+            .cloud
+            .read("us-east-1", r.kind, &r.name)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            o.tags.get("team").map(String::as_str),
+            Some("vision"),
+            "{r:?} {o:?}"
+        );
+        assert!(!o.tags.contains_key("cost-centre"), "{r:?} {o:?}");
+        assert!(app::engine::tagged_for(&o, &f.env.id), "{r:?} {o:?}");
+    }
+    // The group's tags, as Auto Scaling reports them, propagate to new instances.
+    let g = group(&f, "tagged-asg").await.unwrap();
+    let team = g.tags().iter().find(|t| t.key() == Some("team")).unwrap();
+    assert_eq!(
+        (team.value(), team.propagate_at_launch()),
+        (Some("vision"), Some(true))
+    );
+}

@@ -147,6 +147,13 @@ pub const UPDATABLE_IN_PLACE: &[(ResourceKind, &str)] = &[
         ResourceKind::CapacityProvider,
         "autoScalingGroupProvider.managedDraining",
     ),
+    (ResourceKind::Cluster, "tags"),
+    (ResourceKind::AutoScalingGroup, "Tags"),
+    (ResourceKind::CapacityProvider, "tags"),
+    (ResourceKind::ComputeEnvironment, "tags"),
+    (ResourceKind::JobQueue, "tags"),
+    (ResourceKind::TaskDefinition, "tags"),
+    (ResourceKind::JobDefinition, "tags"),
     (ResourceKind::ClusterCapacityProviders, "capacityProviders"),
     (
         ResourceKind::ClusterCapacityProviders,
@@ -210,6 +217,16 @@ pub trait Cloud: Send + Sync {
         region: &str,
         resource: DesiredResource<'_>,
         fields: &[String],
+    ) -> Result<(), CloudError>;
+    /// Sets the tags of the resource of `kind` named `name` to exactly `tags`: adds and
+    /// changes what differs, removes other keys (except AWS's own `aws:` ones), as the
+    /// spec is the truth about an environment's tags.
+    async fn retag(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        name: &str,
+        tags: &[(String, String)],
     ) -> Result<(), CloudError>;
     /// Reads a resource by name; `None` when AWS has no live resource of that name.
     async fn read(

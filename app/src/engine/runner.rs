@@ -361,11 +361,24 @@ impl Creation<'_> {
         let label = format!("update {} {name}", kind.label());
         store.run_step(self.run_id, &label).await?;
         info!(environment = %env.id, step = %label, fields = ?fields, "step started");
-        let desired = desired(spec, kind, store, &env.id).await?;
-        cloud
-            .update(region, desired, fields)
-            .await
-            .map_err(aws(&label))?;
+        // Tags change through the tagging APIs; the rest through the kind's Update call.
+        let (tags, other): (Vec<String>, Vec<String>) = fields
+            .iter()
+            .cloned()
+            .partition(|f| f.eq_ignore_ascii_case("tags"));
+        if !other.is_empty() {
+            let desired = desired(spec, kind, store, &env.id).await?;
+            cloud
+                .update(region, desired, &other)
+                .await
+                .map_err(aws(&label))?;
+        }
+        if !tags.is_empty() {
+            cloud
+                .retag(region, kind, name, self.tags)
+                .await
+                .map_err(aws(&label))?;
+        }
         let target = Target { region, kind, name };
         // Batch and capacity providers report UPDATING until the change is done.
         wait_for(cloud, target, &label, waiting_for(kind), self.policy, |o| {
@@ -505,7 +518,7 @@ async fn desired<'a>(
         other => {
             return Err(EngineError::Failed {
                 step: format!("create {}", other.label()),
-                message: "the engine cannot create this kind of resource yet".into(),
+                message: "the spec has no such resource".into(),
             });
         }
     })

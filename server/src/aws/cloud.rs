@@ -585,6 +585,25 @@ impl Cloud for AwsCloud {
         }
     }
 
+    async fn retag(
+        &self,
+        region: &str,
+        kind: ResourceKind,
+        name: &str,
+        tags: &[(String, String)],
+    ) -> Result<(), CloudError> {
+        let observed = self
+            .read(region, kind, name)
+            .await?
+            .ok_or_else(|| CloudError {
+                operation: format!("tag {} {name}", kind.label()),
+                code: None,
+                message: "AWS has no such resource".into(),
+                request_id: None,
+            })?;
+        super::tags::retag(&self.clients(region), kind, name, &observed, tags).await
+    }
+
     async fn read(
         &self,
         region: &str,

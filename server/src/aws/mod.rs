@@ -7,6 +7,7 @@ mod connect;
 mod definitions;
 mod discovery;
 mod error;
+mod tags;
 
 pub use cloud::AwsCloud;
 pub use connect::{AwsSetup, connect, sdk_config};
