@@ -1031,10 +1031,11 @@ async fn updates_in_place_change_aws_and_the_journal() {
     assert!(!plan(&spec, &journal, &[]).has_changes());
 
     // A change the engine cannot make in place yet is refused, naming the field.
-    let mut tagged = spec.clone();
-    tagged.tags.insert("team".into(), "ml".into());
+    let mut other_role = spec.clone();
+    other_role.compute_environment.service_role =
+        Some("arn:aws:iam::123456789012:role/other-batch-role".into());
     let env = EnvironmentRecord {
-        spec: tagged,
+        spec: other_role,
         ..f.env.clone()
     };
     let id = start_run(&f.store, &env, RunKind::Apply, "alice")
@@ -1051,7 +1052,10 @@ async fn updates_in_place_change_aws_and_the_journal() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(err.contains("cannot change tags in place yet"), "{err}");
+    assert!(
+        err.contains("the engine cannot change serviceRole in place yet"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -1316,5 +1320,60 @@ async fn tag_changes_are_applied_in_place_to_every_resource() {
     assert_eq!(
         (team.value(), team.propagate_at_launch()),
         (Some("vision"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn aws_calls_and_runs_are_counted_for_the_metrics_endpoint() {
+    let metrics = server::metrics::handle();
+    let f = fixture("counted", None).await;
+    run(&f, RunKind::Apply).await.unwrap();
+    // A call AWS refuses: the launch template of a group that does not exist.
+    f.cloud
+        .delete("us-east-1", ResourceKind::AutoScalingGroup, "no-such-group")
+        .await
+        .unwrap();
+    let text = metrics.render();
+    let has = |metric: &str, labels: &[&str]| {
+        text.lines()
+            .any(|l| l.starts_with(&format!("{metric}{{")) && labels.iter().all(|x| l.contains(x)))
+    };
+    assert!(
+        has(
+            "console_aws_calls_total",
+            &[
+                r#"service="ecs""#,
+                r#"operation="CreateCluster""#,
+                r#"outcome="ok""#,
+                r#"status="200""#
+            ]
+        ),
+        "{text}"
+    );
+    assert!(
+        has(
+            "console_aws_calls_total",
+            &[
+                r#"service="ec2""#,
+                r#"operation="DescribeLaunchTemplates""#,
+                r#"outcome="error""#,
+                r#"status="400""#
+            ]
+        ),
+        "{text}"
+    );
+    assert!(
+        has(
+            "console_aws_call_attempts_total",
+            &[r#"operation="CreateComputeEnvironment""#]
+        ),
+        "{text}"
+    );
+    assert!(
+        has(
+            "console_runs_total",
+            &[r#"kind="apply""#, r#"result="succeeded""#]
+        ),
+        "{text}"
     );
 }

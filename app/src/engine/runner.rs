@@ -727,6 +727,12 @@ pub async fn execute(
     if let Some(e) = &error {
         warn!(environment = %env.id, run = %run_id, error = %e, "run failed");
     }
+    metrics::counter!(
+        "console_runs_total",
+        "kind" => kind.key(),
+        "result" => if error.is_some() { "failed" } else { "succeeded" }
+    )
+    .increment(1);
     store.finish_run(run_id, error.as_deref()).await?;
     result
 }

@@ -16,6 +16,7 @@ use aws_sdk_batch::types::{
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
 
+use super::call_metrics::CallMetrics;
 use super::capacity::{self, GroupRequest};
 use super::definitions;
 use super::error::{cloud_error, malformed};
@@ -62,21 +63,25 @@ impl AwsCloud {
                 RegionClients {
                     ecs: aws_sdk_ecs::Client::from_conf(
                         aws_sdk_ecs::config::Builder::from(&self.base)
+                            .interceptor(CallMetrics)
                             .region(region.clone())
                             .build(),
                     ),
                     batch: aws_sdk_batch::Client::from_conf(
                         aws_sdk_batch::config::Builder::from(&self.base)
+                            .interceptor(CallMetrics)
                             .region(region.clone())
                             .build(),
                     ),
                     ec2: aws_sdk_ec2::Client::from_conf(
                         aws_sdk_ec2::config::Builder::from(&self.base)
+                            .interceptor(CallMetrics)
                             .region(region.clone())
                             .build(),
                     ),
                     autoscaling: aws_sdk_autoscaling::Client::from_conf(
                         aws_sdk_autoscaling::config::Builder::from(&self.base)
+                            .interceptor(CallMetrics)
                             .region(region)
                             .build(),
                     ),

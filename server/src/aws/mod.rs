@@ -1,6 +1,7 @@
 //! The AWS adapter: implements the engine's [`app::engine::Cloud`] port over the official
 //! AWS SDK for Rust. The only place that names AWS SDK types.
 
+mod call_metrics;
 mod capacity;
 mod cloud;
 mod connect;
