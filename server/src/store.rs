@@ -6,8 +6,11 @@ use app::domain::{
     RunRecord, RunState,
 };
 use app::domain::{Revision, Role, ShareLink};
+use std::collections::HashMap;
+
 use app::engine::{
-    AuditEntry, EnvironmentRecord, NewShareLink, Store, StoreError, UserRecord, now_seconds,
+    AuditEntry, EnvironmentOverview, EnvironmentRecord, NewShareLink, Store, StoreError,
+    UserRecord, now_seconds,
 };
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -45,6 +48,9 @@ impl Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// Statements (and transactions) started, for the tests that check a page's
+    /// queries do not grow with its rows.
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -113,7 +119,20 @@ impl SqlStore {
         Ok(SqlStore {
             pool,
             backend: backend_kind,
+            statements: Default::default(),
         })
+    }
+
+    /// The pool, counting the statement (or transaction) about to start on it.
+    fn db(&self) -> &AnyPool {
+        self.statements
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.pool
+    }
+
+    /// How many statements and transactions this store (and its clones) started.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Which database this is.
@@ -130,7 +149,7 @@ impl SqlStore {
              WHERE state = 'running'",
         )
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(backend)?;
         Ok(done.rows_affected())
@@ -219,7 +238,7 @@ fn run_from_row(row: &AnyRow) -> Result<RunRecord, StoreError> {
 impl Store for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(backend)?;
         Ok(())
@@ -234,7 +253,7 @@ impl Store for SqlStore {
         .bind(username)
         .bind(password_hash)
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -249,7 +268,7 @@ impl Store for SqlStore {
     async fn find_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(backend)?;
         Ok(row.map(|r| UserRecord {
@@ -268,7 +287,7 @@ impl Store for SqlStore {
         let id = new_id();
         let json = spec_json(spec)?;
         let created = now();
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         sqlx::query(
             "INSERT INTO environments (id, owner_id, name, region, spec_json, created_at, revision) \
              VALUES ($1, $2, $3, $4, $5, $6, 1)",
@@ -314,7 +333,7 @@ impl Store for SqlStore {
         sqlx::query_scalar("SELECT id FROM environments WHERE region = $1 AND name = $2")
             .bind(region)
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(backend)
     }
@@ -325,7 +344,7 @@ impl Store for SqlStore {
              WHERE e.owner_id = $1 ORDER BY e.created_at DESC, e.id"
         ))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         rows.iter().map(environment_from_row).collect()
@@ -336,7 +355,7 @@ impl Store for SqlStore {
             "SELECT {ENVIRONMENT_COLUMNS} FROM environments e WHERE e.id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(backend)?;
         row.as_ref().map(environment_from_row).transpose()
@@ -357,7 +376,7 @@ impl Store for SqlStore {
         ))
         .bind(user_id)
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         // One row per live link: keep each environment once, with its highest role.
@@ -387,7 +406,7 @@ impl Store for SqlStore {
         .bind(environment_id)
         .bind(user_id)
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         let mut best = None;
@@ -407,7 +426,7 @@ impl Store for SqlStore {
     ) -> Result<u64, StoreError> {
         let json = spec_json(spec)?;
         let next = base + 1;
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         // The compare-and-set: only the writer that still sees `base` moves the counter
         // (PostgreSQL's row lock makes a concurrent writer re-check and find 0 rows).
         let moved = sqlx::query(
@@ -428,7 +447,7 @@ impl Store for SqlStore {
                  WHERE environment_id = $1 ORDER BY number DESC LIMIT 1",
             )
             .bind(environment_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(backend)?;
             return Err(StoreError::Conflict(match latest {
@@ -465,7 +484,7 @@ impl Store for SqlStore {
              WHERE environment_id = $1 ORDER BY number DESC",
         )
         .bind(environment_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         Ok(rows
@@ -489,7 +508,7 @@ impl Store for SqlStore {
         )
         .bind(environment_id)
         .bind(to_i64(number))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(backend)?;
         json.map(|j| EnvironmentSpec::from_json(&j).map_err(StoreError::Backend))
@@ -509,7 +528,7 @@ impl Store for SqlStore {
         .bind(link.created_by)
         .bind(now_seconds())
         .bind(link.expires_at)
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(backend)?;
         Ok(id)
@@ -521,7 +540,7 @@ impl Store for SqlStore {
              ORDER BY created_at DESC, id"
         ))
         .bind(environment_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         rows.iter().map(link_from_row).collect()
@@ -532,7 +551,7 @@ impl Store for SqlStore {
             "SELECT {LINK_COLUMNS} FROM share_links WHERE token_hash = $1"
         ))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(backend)?;
         row.as_ref().map(link_from_row).transpose()
@@ -550,7 +569,7 @@ impl Store for SqlStore {
         .bind(now_seconds())
         .bind(link_id)
         .bind(environment_id)
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
@@ -565,7 +584,7 @@ impl Store for SqlStore {
         .bind(user_id)
         .bind(&link.id)
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(backend)?;
         Ok(())
@@ -576,14 +595,14 @@ impl Store for SqlStore {
             "SELECT CAST(journal_serial AS BIGINT) FROM environments WHERE id = $1",
         )
         .bind(environment_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(backend)?;
         let rows = sqlx::query(
             "SELECT kind, name, arn, status, settings_json FROM resources WHERE environment_id = $1",
         )
         .bind(environment_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         let mut resources = rows
@@ -619,7 +638,7 @@ impl Store for SqlStore {
     ) -> Result<(), StoreError> {
         let settings = serde_json::to_string(&resource.settings)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         sqlx::query(
             "INSERT INTO resources (environment_id, kind, name, arn, status, settings_json, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -646,7 +665,7 @@ impl Store for SqlStore {
         environment_id: &str,
         kind: ResourceKind,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         sqlx::query("DELETE FROM resources WHERE environment_id = $1 AND kind = $2")
             .bind(environment_id)
             .bind(kind.key())
@@ -673,7 +692,7 @@ impl Store for SqlStore {
         .bind(kind.key())
         .bind(started_by)
         .bind(now())
-        .execute(&self.pool)
+        .execute(self.db())
         .await;
         match inserted {
             Ok(_) => Ok(id),
@@ -683,7 +702,7 @@ impl Store for SqlStore {
                      WHERE environment_id = $1 AND state = 'running'",
                 )
                 .bind(environment_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.db())
                 .await
                 .map_err(backend)?;
                 Err(StoreError::Conflict(match running {
@@ -702,7 +721,7 @@ impl Store for SqlStore {
 
     async fn run_step(&self, run_id: &str, step: &str) -> Result<(), StoreError> {
         let at = now();
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         // The run's row first: its lock (PostgreSQL) or the write lock (SQLite) orders
         // concurrent steps of one run, so each reads the numbers the others committed.
         sqlx::query("UPDATE runs SET current_step = $1 WHERE id = $2")
@@ -733,7 +752,7 @@ impl Store for SqlStore {
         .bind(now())
         .bind(run_id)
         .bind(step)
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(backend)?;
         Ok(())
@@ -746,7 +765,7 @@ impl Store for SqlStore {
         steps: &[String],
     ) -> Result<String, StoreError> {
         let (id, at) = (new_id(), now());
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         sqlx::query(
             "INSERT INTO runs (id, environment_id, kind, state, started_by, started_at, finished_at) \
              VALUES ($1, $2, 'plan', 'succeeded', $3, $4, $5)",
@@ -788,7 +807,7 @@ impl Store for SqlStore {
         )
         .bind(environment_id)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         let mut out = Vec::new();
@@ -799,7 +818,7 @@ impl Store for SqlStore {
                  WHERE run_id = $1 ORDER BY seq",
             )
             .bind(&run.id)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db())
             .await
             .map_err(backend)?
             .iter()
@@ -822,7 +841,7 @@ impl Store for SqlStore {
             RunState::Succeeded
         };
         let at = now();
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.db().begin().await.map_err(backend)?;
         sqlx::query(
             "UPDATE run_steps SET finished_at = $1, error = $2 \
              WHERE run_id = $3 AND finished_at IS NULL",
@@ -844,6 +863,51 @@ impl Store for SqlStore {
         tx.commit().await.map_err(backend)
     }
 
+    async fn overviews(
+        &self,
+        user_id: &str,
+        now: &str,
+    ) -> Result<HashMap<String, EnvironmentOverview>, StoreError> {
+        // The environments the user sees: owned, or granted through a live link.
+        const VISIBLE: &str = "SELECT e.id FROM environments e WHERE e.owner_id = $1 \
+             UNION SELECT g.environment_id FROM grants g \
+             JOIN share_links l ON l.id = g.link_id \
+             WHERE g.user_id = $1 AND l.revoked_at IS NULL \
+             AND (l.expires_at IS NULL OR l.expires_at > $2)";
+        let counts = sqlx::query(&format!(
+            "SELECT environment_id, CAST(COUNT(*) AS BIGINT) AS n FROM resources \
+             WHERE status = 'created' AND environment_id IN ({VISIBLE}) \
+             GROUP BY environment_id"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        let runs = sqlx::query(&format!(
+            "SELECT environment_id, id, kind, state, started_by, started_at, current_step, error \
+             FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.environment_id \
+                   ORDER BY r.started_at DESC, r.id DESC) AS latest \
+                   FROM runs r WHERE r.kind <> 'plan' AND r.environment_id IN ({VISIBLE})) x \
+             WHERE latest = 1"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        let mut out: HashMap<String, EnvironmentOverview> = HashMap::new();
+        for row in &counts {
+            let n: i64 = row.get("n");
+            out.entry(row.get("environment_id")).or_default().resources =
+                usize::try_from(n).unwrap_or(0);
+        }
+        for row in &runs {
+            out.entry(row.get("environment_id")).or_default().run = Some(run_from_row(row)?);
+        }
+        Ok(out)
+    }
+
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT id, kind, state, started_by, started_at, current_step, error FROM runs \
@@ -851,7 +915,7 @@ impl Store for SqlStore {
              ORDER BY started_at DESC, id DESC LIMIT 1",
         )
         .bind(environment_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(backend)?;
         row.as_ref().map(run_from_row).transpose()
@@ -869,7 +933,7 @@ impl Store for SqlStore {
         .bind(&entry.environment_id)
         .bind(&entry.address)
         .bind(&entry.detail)
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(backend)?;
         Ok(())
@@ -886,7 +950,7 @@ impl Store for SqlStore {
         )
         .bind(environment_id)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(backend)?;
         Ok(rows

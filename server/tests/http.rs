@@ -311,6 +311,55 @@ async fn accounts_validation_and_isolation() {
         "environment ids must not become labels"
     );
 
+    // The environment list costs the same statements however many environments (each
+    // with resources and runs) it shows: no query per row.
+    use app::engine::Store;
+    let count = |c: &mut Client| {
+        let before = console.store.statements();
+        let store = console.store.clone();
+        let mut c = Client {
+            router: c.router.clone(),
+            cookie: c.cookie.clone(),
+        };
+        async move {
+            let r = c.call("list_environments", &[]).await;
+            assert_eq!(r.status, StatusCode::OK);
+            (store.statements() - before, r.body)
+        }
+    };
+    let (few, _) = count(&mut alice).await;
+    let owner = console.store.find_user("alice").await.unwrap().unwrap().id;
+    let network = app::domain::Network {
+        vpc_id: "vpc-12345678".into(),
+        subnets: vec!["subnet-12345678".into()],
+        security_group_ids: vec!["sg-12345678".into()],
+    };
+    for i in 0..12 {
+        let spec = app::domain::EnvironmentSpec::minimal(
+            &format!("many{i}"),
+            "eu-west-1",
+            4,
+            None,
+            network.clone(),
+        );
+        let id = console
+            .store
+            .insert_environment(&owner, "alice", &spec)
+            .await
+            .unwrap();
+        let run = console
+            .store
+            .start_run(&id, app::domain::RunKind::Refresh, "alice")
+            .await
+            .unwrap();
+        console.store.finish_run(&run, None).await.unwrap();
+    }
+    let (many, body) = count(&mut alice).await;
+    assert!(body.contains("many11"), "{body}");
+    eprintln!("list_environments: {few} statements for 1 environment, {many} for 13");
+    assert_eq!(few, many, "statements per list grow with its rows");
+    assert!(many <= 8, "{many} statements for one list");
+
     // Sign-out ends the session.
     alice.call("sign_out", &[]).await;
     assert_eq!(

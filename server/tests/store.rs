@@ -594,3 +594,107 @@ async fn steps_of_one_run_can_start_together() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn overviews_count_resources_and_find_the_latest_run_of_every_visible_environment() {
+    use app::domain::Role;
+    use app::engine::NewShareLink;
+    on_both(|store| async move {
+        let alice = store.create_user("alice", "h").await.unwrap();
+        let bob = store.create_user("bob", "h").await.unwrap();
+        let now = "2026-11-29T12:00:00Z";
+        let mut ids = Vec::new();
+        for (i, resources) in [2_usize, 0, 1].into_iter().enumerate() {
+            let id = store
+                .insert_environment(&alice, "alice", &spec(&format!("env{i}")))
+                .await
+                .unwrap();
+            for kind in ResourceKind::ALL.into_iter().take(resources) {
+                store
+                    .record_resource(
+                        &id,
+                        &RecordedResource {
+                            kind,
+                            name: format!("r-{}", kind.key()),
+                            arn: Some("arn".into()),
+                            status: RecordStatus::Created,
+                            settings: Default::default(),
+                        },
+                    )
+                    .await
+                    .unwrap();
+            }
+            ids.push(id);
+        }
+        // A pending entry is not counted.
+        store
+            .record_resource(
+                &ids[2],
+                &RecordedResource {
+                    kind: ResourceKind::JobQueue,
+                    name: "q".into(),
+                    arn: None,
+                    status: RecordStatus::Pending,
+                    settings: Default::default(),
+                },
+            )
+            .await
+            .unwrap();
+        // env0: an apply, then a refresh (the latest); env1: only a plan (not listed).
+        let env0 = store.get_environment(&ids[0]).await.unwrap().unwrap();
+        let apply = store
+            .start_run(&ids[0], RunKind::Apply, "alice")
+            .await
+            .unwrap();
+        store.finish_run(&apply, None).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let refresh = store
+            .start_run(&env0.id, RunKind::Refresh, "alice")
+            .await
+            .unwrap();
+        store.finish_run(&refresh, Some("boom")).await.unwrap();
+        store
+            .record_plan(&ids[1], "alice", &["create ECS cluster env1".to_owned()])
+            .await
+            .unwrap();
+
+        let o = store.overviews(&alice, now).await.unwrap();
+        assert_eq!(o.get(&ids[0]).map(|o| o.resources), Some(2));
+        let latest = o[&ids[0]].run.as_ref().unwrap();
+        assert_eq!(
+            (latest.id.as_str(), latest.kind),
+            (refresh.as_str(), RunKind::Refresh)
+        );
+        assert_eq!(latest.error.as_deref(), Some("boom"));
+        assert_eq!(o.get(&ids[1]), None, "no resources and only a plan");
+        assert_eq!(
+            o.get(&ids[2]).map(|o| (o.resources, o.run.is_some())),
+            Some((1, false))
+        );
+
+        // Bob sees env0 through a live link, not after it expired.
+        assert!(store.overviews(&bob, now).await.unwrap().is_empty());
+        store
+            .create_share_link(&NewShareLink {
+                environment_id: &ids[0],
+                role: Role::Viewer,
+                token_hash: "h",
+                created_by: "alice",
+                expires_at: Some("2026-11-30T00:00:00Z"),
+            })
+            .await
+            .unwrap();
+        let link = store.share_link_by_hash("h").await.unwrap().unwrap();
+        store.grant(&link, &bob).await.unwrap();
+        let seen = store.overviews(&bob, now).await.unwrap();
+        assert_eq!(seen.keys().collect::<Vec<_>>(), [&ids[0]]);
+        assert!(
+            store
+                .overviews(&bob, "2026-12-01T00:00:00Z")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}

@@ -9,7 +9,6 @@ use super::types::{EnvironmentPage, EnvironmentSummary, Review};
 #[server(endpoint = "list_environments")]
 pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, AppError> {
     use super::ssr::{require_user, respond, services};
-    use crate::domain::RecordStatus;
     respond(async {
         let user = require_user().await?;
         let services = services()?;
@@ -19,20 +18,20 @@ pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, AppError> {
             .store
             .shared_environments(&user.id, &crate::engine::now_seconds())
             .await?;
+        let mut overviews = services
+            .store
+            .overviews(&user.id, &crate::engine::now_seconds())
+            .await?;
         let all = owned
             .into_iter()
             .map(|e| (e, crate::domain::Role::Owner))
             .chain(shared);
         for (env, role) in all {
-            let journal = services.store.journal(&env.id).await?;
+            let overview = overviews.remove(&env.id).unwrap_or_default();
             out.push(EnvironmentSummary {
                 role,
-                resources: journal
-                    .resources
-                    .iter()
-                    .filter(|r| r.status == RecordStatus::Created)
-                    .count(),
-                run: services.store.latest_run(&env.id).await?,
+                resources: overview.resources,
+                run: overview.run,
                 id: env.id,
                 name: env.spec.name,
                 region: env.spec.region,

@@ -277,6 +277,15 @@ pub struct EnvironmentRecord {
     pub revision: u64,
 }
 
+/// What the environment list shows of an environment beside its spec.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvironmentOverview {
+    /// Resources the journal holds as created.
+    pub resources: usize,
+    /// The latest apply, destroy or refresh.
+    pub run: Option<RunRecord>,
+}
+
 /// A share link to store: the token's hash, never the token.
 #[derive(Clone, Debug)]
 pub struct NewShareLink<'a> {
@@ -401,6 +410,14 @@ pub trait Store: Send + Sync {
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
     /// The environment's most recent apply, destroy or refresh (plans are not listed).
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
+    /// For every environment `user_id` sees at `now` (owned or shared through a live
+    /// link) that has created resources or runs: their count and its latest run, in a
+    /// fixed number of queries however many environments there are.
+    async fn overviews(
+        &self,
+        user_id: &str,
+        now: &str,
+    ) -> Result<std::collections::HashMap<String, EnvironmentOverview>, StoreError>;
     /// Records a plan someone reviewed as a finished run, one step per planned step.
     async fn record_plan(
         &self,
