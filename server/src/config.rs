@@ -75,6 +75,11 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// At shutdown, seconds to wait for running applies and destroys to stop at their
+    /// next journalled point (normally the AWS call in flight).
+    #[arg(long, env = "CONSOLE_DRAIN_SECONDS", default_value_t = 30)]
+    pub drain_seconds: u64,
+
     /// Seconds of inactivity after which a session expires.
     #[arg(long, env = "CONSOLE_SESSION_IDLE_SECONDS", default_value_t = 7 * 24 * 3600)]
     pub session_idle_seconds: i64,

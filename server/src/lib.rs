@@ -64,6 +64,8 @@ pub struct Console {
     pub emulator: Option<Emulator>,
     /// The storage adapter.
     pub store: SqlStore,
+    /// The runs executing in the background, to drain at shutdown.
+    pub runs: app::engine::BackgroundRuns,
 }
 
 /// Builds the console from its configuration: Leptos options, store, AWS, router.
@@ -87,7 +89,9 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
     }
 
     let aws = aws::connect(config).await?;
+    let runs = app::engine::BackgroundRuns::default();
     let services = Services {
+        runs: runs.clone(),
         store: Arc::new(store.clone()),
         cloud: Arc::new(aws.cloud),
         aws: aws.info,
@@ -144,6 +148,7 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         leptos_options,
         emulator: aws.emulator,
         store,
+        runs,
     })
 }
 

@@ -41,6 +41,24 @@ async fn main() -> std::process::ExitCode {
         tracing::error!("server error: {e}");
         return std::process::ExitCode::FAILURE;
     }
+    // Running applies and destroys stop at their next journalled point.
+    let running = console.runs.active();
+    if running > 0 {
+        tracing::info!(
+            running,
+            "stopping the runs in progress at a journalled point"
+        );
+        let left = console
+            .runs
+            .drain(std::time::Duration::from_secs(config.drain_seconds))
+            .await;
+        if left > 0 {
+            tracing::warn!(
+                left,
+                "runs still in progress at exit; marked interrupted at the next start"
+            );
+        }
+    }
     if let Some(emulator) = console.emulator {
         emulator.stop().await;
     }

@@ -342,3 +342,103 @@ fn an_apply_killed_at_every_aws_call_converges() {
             .collect::<Vec<_>>()
     );
 }
+
+/// SIGTERM during an apply whose AWS calls each take a second: the server stops the run
+/// at its next journalled point and exits at once (not after the apply); the run says
+/// it was interrupted by the shutdown, every journalled resource is in AWS with its ARN,
+/// and the next apply finishes the environment.
+#[test]
+fn sigterm_stops_a_running_apply_at_a_journalled_point() {
+    use common::faults::{FaultProxy, Faults};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let moto = rt.block_on(common::moto());
+    let slow = Faults {
+        latency: Duration::from_secs(1),
+        throttle: 0.0,
+        server_error: 0.0,
+        drop: 0.0,
+    };
+    let proxy = rt.block_on(FaultProxy::start(&moto.endpoint, slow, 1));
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/console.db", dir.path().display());
+    let port = common::free_port();
+    let mut server = start(port, &db, &proxy.endpoint);
+    let signup = request(
+        port,
+        "POST",
+        "/api/sign_up",
+        None,
+        "username=term&password=correct+horse+battery",
+    )
+    .unwrap();
+    let cookie = signup.cookie.unwrap();
+    let info: app::api::types::SessionInfo = call(port, &cookie, "get_session", "");
+    let role = encode(&info.aws.default_service_role.unwrap());
+    let r = request(
+        port,
+        "POST",
+        "/api/create_environment",
+        Some(&cookie),
+        &format!("name=term&region=us-east-1&max_vcpus=4&service_role={role}"),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list: Vec<app::api::types::EnvironmentSummary> =
+        call(port, &cookie, "list_environments", "");
+    let id = list[0].id.clone();
+    apply(port, &cookie, &id);
+    // Wait until the apply has made its first calls.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while proxy
+        .counts
+        .forwarded
+        .load(std::sync::atomic::Ordering::SeqCst)
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the apply made no call"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let asked = std::time::Instant::now();
+    let status = server.terminate(Duration::from_secs(20));
+    let took = asked.elapsed();
+    assert!(status.success(), "{status:?}");
+    // One call in flight (a second) and the step's journal writes, not the whole apply.
+    assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+
+    server = start(port, &db, &proxy.endpoint);
+    let page = settled(port, &cookie, &id);
+    let run = page.run.as_ref().unwrap();
+    let error = run.error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("interrupted: the console shut down during this run"),
+        "{error}"
+    );
+    for r in page.resources.iter().filter(|r| r.recorded.is_some()) {
+        let recorded = r.recorded.as_ref().unwrap();
+        assert_eq!(recorded.status, app::domain::RecordStatus::Created, "{r:?}");
+        assert_eq!(
+            recorded.arn.as_deref(),
+            r.observed.as_ref().map(|o| o.arn.as_str()),
+            "{r:?}"
+        );
+    }
+    assert!(
+        page.resources.iter().any(|r| r.recorded.is_none()),
+        "the apply was stopped before its end: {page:#?}"
+    );
+    apply(port, &cookie, &id);
+    let page = settled(port, &cookie, &id);
+    assert_eq!(
+        page.run.as_ref().unwrap().state,
+        app::domain::RunState::Succeeded
+    );
+    assert!(page.resources.iter().all(|r| r.recorded.is_some()));
+    server.kill();
+}

@@ -418,13 +418,23 @@ async fn spawn_run(
     kind: crate::domain::RunKind,
     username: &str,
 ) -> Result<(), AppError> {
+    let guard = services.runs.start().ok_or_else(|| {
+        AppError::Unavailable("the console is shutting down; try again in a moment".into())
+    })?;
     // The target's credentials first: a role that cannot be assumed starts no run.
     let cloud = super::ssr::cloud_for(services, &env.spec, username).await?;
     let run_id = crate::engine::start_run(&*services.store, &env, kind, username).await?;
-    let (store, wait) = (services.store.clone(), services.wait);
+    let (store, wait, stop) = (
+        services.store.clone(),
+        services.wait,
+        services.runs.signal(),
+    );
     tokio::spawn(async move {
-        // The outcome is recorded on the run by `execute`; nothing else to do here.
-        let _ = crate::engine::execute(&*cloud, &*store, &env, &run_id, kind, wait).await;
+        // The outcome is recorded on the run by `execute_until`; the guard counts the
+        // run until it ends.
+        let _guard = guard;
+        let _ =
+            crate::engine::execute_until(&*cloud, &*store, &env, &run_id, kind, wait, stop).await;
     });
     Ok(())
 }

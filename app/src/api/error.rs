@@ -27,6 +27,9 @@ pub enum AppError {
     /// Too many attempts; the message says when to try again.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The console cannot take this now (e.g. it is shutting down); try again shortly.
+    #[error("{0}")]
+    Unavailable(String),
     /// AWS refused or failed: the step, the error code, the message and request id.
     #[error("{0}")]
     Aws(String),
@@ -64,6 +67,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Aws(_) => 502,
             AppError::Internal(_) => 500,
             AppError::Transport(_) => 400,

@@ -29,6 +29,8 @@ pub struct Services {
     pub sign_in_limiter: Arc<SignInLimiter>,
     /// Where identities come from.
     pub auth: AuthMode,
+    /// Runs executing in the background (stopped at a journalled point on shutdown).
+    pub runs: crate::engine::BackgroundRuns,
 }
 
 /// Where the console learns who the user is.

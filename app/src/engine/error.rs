@@ -71,6 +71,14 @@ pub enum EngineError {
         /// AWS's status reason.
         message: String,
     },
+    /// The console is shutting down: the run stopped at a journalled point.
+    #[error(
+        "interrupted: the console shut down during this run (stopped after {step}); apply or destroy again to continue"
+    )]
+    Stopped {
+        /// Where it stopped.
+        step: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

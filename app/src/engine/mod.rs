@@ -5,6 +5,7 @@
 mod error;
 mod ports;
 mod runner;
+mod stop;
 mod wait;
 
 pub use error::{CloudError, EngineError, StoreError};
@@ -13,7 +14,8 @@ pub use ports::{
     EnvironmentRecord, NewShareLink, Observed, Revision, Role, RunKind, RunRecord, RunState,
     ShareLink, Store, UPDATABLE_IN_PLACE, UserRecord, session_name, tagged_for, tags_for,
 };
-pub use runner::{apply, destroy, execute, import, observe, refresh, start_run};
+pub use runner::{apply, destroy, execute, execute_until, import, observe, refresh, start_run};
+pub use stop::{BackgroundRuns, RunGuard, StopSignal};
 pub use wait::WaitPolicy;
 
 /// Now, as RFC 3339 UTC to the second (`2026-11-29T21:10:31Z`): the format of share link

@@ -7,6 +7,7 @@ use super::ports::{
     Cloud, DesiredResource, EnvironmentRecord, Observed, RunKind, Store, UPDATABLE_IN_PLACE,
     tagged_for, tags_for,
 };
+use super::stop::{StopSignal, stop_requested, with_signal};
 use super::wait::{Poll, Target, WaitPolicy, wait_for};
 use crate::domain::plan::settings_map;
 use crate::domain::spec::AutoScalingGroupSource;
@@ -157,6 +158,11 @@ pub async fn apply(
     let mut running = futures::stream::FuturesUnordered::new();
     let mut failure = None;
     loop {
+        if failure.is_none() && !waiting.is_empty() && stop_requested() {
+            failure = Some(EngineError::Stopped {
+                step: "the creations under way".into(),
+            });
+        }
         if failure.is_none() {
             let ready: Vec<ResourceKind> = waiting
                 .iter()
@@ -589,6 +595,11 @@ async fn delete_one(
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
     let region = env.spec.region.as_str();
+    if stop_requested() {
+        return Err(EngineError::Stopped {
+            step: format!("the steps before {label}"),
+        });
+    }
     store.run_step(run_id, label).await?;
     info!(environment = %env.id, step = %label, "step started");
     let Some(observed) = cloud.read(region, kind, name).await.map_err(aws(label))? else {
@@ -697,6 +708,11 @@ async fn delete_when_unblocked(
                         ),
                     });
                 }
+                if stop_requested() {
+                    return Err(EngineError::Stopped {
+                        step: format!("{step}, while its delete was blocked"),
+                    });
+                }
                 info!(step, error = %e, "delete blocked by a dependent still going away; trying again");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(policy.max_interval);
@@ -704,6 +720,20 @@ async fn delete_when_unblocked(
             other => return Ok(other),
         }
     }
+}
+
+/// [`execute`], stopping at the next journalled point once `stop` is requested (the
+/// run is then recorded as interrupted).
+pub async fn execute_until(
+    cloud: &dyn Cloud,
+    store: &dyn Store,
+    env: &EnvironmentRecord,
+    run_id: &str,
+    kind: RunKind,
+    policy: WaitPolicy,
+    stop: StopSignal,
+) -> Result<(), EngineError> {
+    with_signal(stop, execute(cloud, store, env, run_id, kind, policy)).await
 }
 
 /// Runs `kind` to the end and records the outcome on the run.
@@ -730,7 +760,11 @@ pub async fn execute(
     metrics::counter!(
         "console_runs_total",
         "kind" => kind.key(),
-        "result" => if error.is_some() { "failed" } else { "succeeded" }
+        "result" => match &result {
+            Ok(()) => "succeeded",
+            Err(EngineError::Stopped { .. }) => "interrupted",
+            Err(_) => "failed",
+        }
     )
     .increment(1);
     store.finish_run(run_id, error.as_deref()).await?;

@@ -78,6 +78,12 @@ pub(crate) async fn wait_for(
             }
             Poll::Pending => {}
         }
+        // Waiting is a journalled point: the resource is recorded already.
+        if super::stop::stop_requested() {
+            return Err(EngineError::Stopped {
+                step: format!("{step}, while waiting for {waiting_for}"),
+            });
+        }
         if started.elapsed() >= policy.timeout {
             return Err(EngineError::Timeout {
                 step: step.to_owned(),
