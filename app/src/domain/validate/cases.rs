@@ -746,6 +746,44 @@ const CASES: &[Case] = &[
         |s| cap(s).provider.managed_draining = false,
         None,
     ),
+    // --- no AWS credentials in a spec (roles are assumed instead) ---
+    (
+        Fargate,
+        "console: no secret access key in a container's environment",
+        |s| {
+            td(s).containers[0].environment.insert(
+                "AWS_SECRET_ACCESS_KEY".into(),
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            );
+        },
+        Some((
+            "task_definition.containers[0].environment",
+            "console.no-aws-credentials",
+        )),
+    ),
+    (
+        Fargate,
+        "console: no access key id under any name in a job's environment",
+        |s| {
+            jd(s)
+                .environment
+                .insert("MY_KEY".into(), "AKIAIOSFODNN7EXAMPLE".into());
+        },
+        Some(("job_definition.environment", "console.no-aws-credentials")),
+    ),
+    (
+        Fargate,
+        "console: ordinary variables are fine",
+        |s| {
+            jd(s)
+                .environment
+                .insert("MODEL".into(), "AKIA-like-but-not-a-key".into());
+            jd(s)
+                .environment
+                .insert("AWS_REGION".into(), "us-east-1".into());
+        },
+        None,
+    ),
     // --- default strategy (PutClusterCapacityProviders) ---
     (
         Gpu,

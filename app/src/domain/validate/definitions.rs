@@ -202,6 +202,7 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
                 format!("'{key}' is not a variable name"),
             );
         }
+        no_aws_keys(r, &format!("{cf}.environment"), &c.environment);
         log_configuration(
             r,
             &format!("{cf}.log_configuration"),
@@ -234,6 +235,41 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
 /// Fargate job sizes in vCPUs, as Batch accepts them.
 const FARGATE_VCPUS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 
+/// Whether `value` looks like an AWS access key id (`AKIA...` long-lived, `ASIA...`
+/// temporary: four letters and 16 upper-case letters or digits).
+fn is_access_key_id(value: &str) -> bool {
+    let v = value.trim();
+    v.len() == 20
+        && (v.starts_with("AKIA") || v.starts_with("ASIA"))
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// AWS credentials never go into a spec (they would be stored and shown): the task or
+/// job gets a role instead.
+fn no_aws_keys(
+    r: &mut Report,
+    field: &str,
+    environment: &std::collections::BTreeMap<String, String>,
+) {
+    const CREDENTIAL_VARIABLES: [&str; 3] = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ];
+    for (key, value) in environment {
+        r.check(
+            !CREDENTIAL_VARIABLES.contains(&key.to_ascii_uppercase().as_str())
+                && !is_access_key_id(value),
+            field,
+            "console.no-aws-credentials",
+            format!(
+                "'{key}' holds AWS credentials: give the task or job a role (task_role / job_role) instead of keys"
+            ),
+        );
+    }
+}
+
 pub(super) fn job_definition(spec: &EnvironmentSpec, r: &mut Report) {
     let Some(j) = &spec.job_definition else {
         return;
@@ -247,6 +283,7 @@ pub(super) fn job_definition(spec: &EnvironmentSpec, r: &mut Report) {
         &j.name,
         128,
     );
+    no_aws_keys(r, &format!("{f}.environment"), &j.environment);
     r.check(
         !j.image.trim().is_empty() && !j.image.contains(char::is_whitespace),
         &format!("{f}.image"),
