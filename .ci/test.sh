@@ -52,5 +52,8 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 say "the hydrate WASM's size budget"
 .ci/wasm-budget.sh
 
+say "short fuzz runs of the domain (app/fuzz)"
+.ci/fuzz.sh
+
 say "browser tests (Playwright + Chromium against the built console and moto)"
 (cd e2e && npx playwright test)
