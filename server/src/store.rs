@@ -9,8 +9,8 @@ use app::domain::{Revision, Role, ShareLink};
 use std::collections::HashMap;
 
 use app::engine::{
-    AuditEntry, EnvironmentOverview, EnvironmentRecord, NewShareLink, Store, StoreError,
-    UserRecord, now_seconds,
+    AuditEntry, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewShareLink, Store,
+    StoreError, UserRecord, now_seconds,
 };
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -863,46 +863,88 @@ impl Store for SqlStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn overviews(
+    async fn environment_index(
         &self,
         user_id: &str,
         now: &str,
-    ) -> Result<HashMap<String, EnvironmentOverview>, StoreError> {
-        // The environments the user sees: owned, or granted through a live link.
-        const VISIBLE: &str = "SELECT e.id FROM environments e WHERE e.owner_id = $1 \
-             UNION SELECT g.environment_id FROM grants g \
+    ) -> Result<Vec<IndexedEnvironment>, StoreError> {
+        let owned = sqlx::query(
+            "SELECT id, name, region FROM environments WHERE owner_id = $1 \
+             ORDER BY created_at DESC, id",
+        )
+        .bind(user_id)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        let shared = sqlx::query(
+            "SELECT e.id, e.name, e.region, l.role FROM environments e \
+             JOIN grants g ON g.environment_id = e.id \
              JOIN share_links l ON l.id = g.link_id \
-             WHERE g.user_id = $1 AND l.revoked_at IS NULL \
-             AND (l.expires_at IS NULL OR l.expires_at > $2)";
-        let counts = sqlx::query(&format!(
-            "SELECT environment_id, CAST(COUNT(*) AS BIGINT) AS n FROM resources \
-             WHERE status = 'created' AND environment_id IN ({VISIBLE}) \
-             GROUP BY environment_id"
-        ))
+             WHERE g.user_id = $1 AND e.owner_id <> $1 AND l.revoked_at IS NULL \
+             AND (l.expires_at IS NULL OR l.expires_at > $2) \
+             ORDER BY e.created_at DESC, e.id",
+        )
         .bind(user_id)
         .bind(now)
         .fetch_all(self.db())
         .await
         .map_err(backend)?;
-        let runs = sqlx::query(&format!(
+        let entry = |row: &AnyRow, role| IndexedEnvironment {
+            id: row.get("id"),
+            name: row.get("name"),
+            region: row.get("region"),
+            role,
+        };
+        let mut out: Vec<IndexedEnvironment> =
+            owned.iter().map(|r| entry(r, Role::Owner)).collect();
+        let first_shared = out.len();
+        // One row per live link: keep each environment once, with its highest role.
+        for row in &shared {
+            let role = role_from_key(&row.get::<String, _>("role"))?;
+            let id: String = row.get("id");
+            match out[first_shared..].iter_mut().find(|e| e.id == id) {
+                Some(e) => e.role = e.role.max(role),
+                None => out.push(entry(row, role)),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn overviews(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, EnvironmentOverview>, StoreError> {
+        let mut out: HashMap<String, EnvironmentOverview> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let list = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let counts = format!(
+            "SELECT environment_id, CAST(COUNT(*) AS BIGINT) AS n FROM resources \
+             WHERE status = 'created' AND environment_id IN ({list}) GROUP BY environment_id"
+        );
+        let runs = format!(
             "SELECT environment_id, id, kind, state, started_by, started_at, current_step, error \
              FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.environment_id \
                    ORDER BY r.started_at DESC, r.id DESC) AS latest \
-                   FROM runs r WHERE r.kind <> 'plan' AND r.environment_id IN ({VISIBLE})) x \
+                   FROM runs r WHERE r.kind <> 'plan' AND r.environment_id IN ({list})) x \
              WHERE latest = 1"
-        ))
-        .bind(user_id)
-        .bind(now)
-        .fetch_all(self.db())
-        .await
-        .map_err(backend)?;
-        let mut out: HashMap<String, EnvironmentOverview> = HashMap::new();
-        for row in &counts {
+        );
+        let mut counts = sqlx::query(&counts);
+        let mut runs = sqlx::query(&runs);
+        for id in ids {
+            counts = counts.bind(id);
+            runs = runs.bind(id);
+        }
+        for row in &counts.fetch_all(self.db()).await.map_err(backend)? {
             let n: i64 = row.get("n");
             out.entry(row.get("environment_id")).or_default().resources =
                 usize::try_from(n).unwrap_or(0);
         }
-        for row in &runs {
+        for row in &runs.fetch_all(self.db()).await.map_err(backend)? {
             out.entry(row.get("environment_id")).or_default().run = Some(run_from_row(row)?);
         }
         Ok(out)

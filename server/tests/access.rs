@@ -400,14 +400,17 @@ async fn every_action_for_every_role() {
     assert!(!review.permissions.apply && review.fingerprint.is_empty());
 
     // The list shows shared environments with the role.
-    let list: Vec<app::api::types::EnvironmentSummary> =
+    let list: app::api::types::EnvironmentList =
         serde_json::from_str(&people.viewer.call("list_environments", &[]).await.body).unwrap();
+    let list = list.items;
     assert_eq!(list.len(), 1);
     assert_eq!(
         (list[0].id.as_str(), list[0].role.key()),
         (id.as_str(), "viewer")
     );
-    assert_eq!(people.other.call("list_environments", &[]).await.body, "[]");
+    let others: app::api::types::EnvironmentList =
+        serde_json::from_str(&people.other.call("list_environments", &[]).await.body).unwrap();
+    assert!(others.items.is_empty() && others.total == 0);
 
     // The link holder copies the config into an environment of their own, without the
     // secret; the copy is theirs alone.
@@ -725,9 +728,9 @@ async fn single_sign_on_through_a_trusted_proxy() {
         "",
     )
     .await;
-    let list: Vec<app::api::types::EnvironmentSummary> = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(list.len(), 1);
-    let id = list[0].id.clone();
+    let list: app::api::types::EnvironmentList = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(list.items.len(), 1);
+    let id = list.items[0].id.clone();
 
     // Anyone else claiming to be Sam, from an address that is not the proxy, is nobody.
     for peer in ["10.0.1.9:40000", "127.0.0.1:5000", "192.168.1.8:1"] {

@@ -58,12 +58,13 @@ async fn acknowledged_revisions_survive_sigkill() {
     )
     .unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
-    let list: Vec<app::api::types::EnvironmentSummary> = serde_json::from_str(
+    let list: app::api::types::EnvironmentList = serde_json::from_str(
         &request(port, "POST", "/api/list_environments", Some(&cookie), "")
             .unwrap()
             .body,
     )
     .unwrap();
+    let list = list.items;
     let editor = spec_editor(port, &cookie, &list[0].id);
     let id = editor.id.clone();
     let template: serde_json::Value = serde_json::from_str(&editor.spec_json).unwrap();
@@ -240,9 +241,19 @@ fn an_apply_killed_at_every_aws_call_converges() {
             )
             .unwrap();
             assert_eq!(r.status, 200, "{}", r.body);
-            let list: Vec<app::api::types::EnvironmentSummary> =
-                call(port, &cookie, "list_environments", "");
-            let id = list.iter().find(|e| e.name == name).unwrap().id.clone();
+            let list: app::api::types::EnvironmentList = call(
+                port,
+                &cookie,
+                "list_environments",
+                &format!("search={name}"),
+            );
+            let id = list
+                .items
+                .iter()
+                .find(|e| e.name == name)
+                .unwrap()
+                .id
+                .clone();
             names.push(name.clone());
             // Every kind of resource (no instances: see `faults.rs`).
             let editor = spec_editor(port, &cookie, &id);
@@ -387,9 +398,8 @@ fn sigterm_stops_a_running_apply_at_a_journalled_point() {
     )
     .unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
-    let list: Vec<app::api::types::EnvironmentSummary> =
-        call(port, &cookie, "list_environments", "");
-    let id = list[0].id.clone();
+    let list: app::api::types::EnvironmentList = call(port, &cookie, "list_environments", "");
+    let id = list.items[0].id.clone();
     apply(port, &cookie, &id);
     // Wait until the apply has made its first calls.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);

@@ -231,7 +231,8 @@ async fn accounts_validation_and_isolation() {
         StatusCode::NOT_FOUND
     );
     let r = bob.call("list_environments", &[]).await;
-    assert_eq!(r.body, "[]");
+    let bobs: app::api::types::EnvironmentList = serde_json::from_str(&r.body).unwrap();
+    assert!(bobs.items.is_empty());
     let r = alice.call("list_environments", &[]).await;
     assert!(r.body.contains(&id));
 
@@ -356,6 +357,62 @@ async fn accounts_validation_and_isolation() {
     }
     let (many, body) = count(&mut alice).await;
     assert!(body.contains("many11"), "{body}");
+    // Pages of 50, searchable by name (any case), clamped to the pages there are.
+    let page = |r: common::client::Reply| -> app::api::types::EnvironmentList {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        serde_json::from_str(&r.body).unwrap()
+    };
+    let before = page(alice.call("list_environments", &[]).await).total;
+    for i in 12..120 {
+        let spec = app::domain::EnvironmentSpec::minimal(
+            &format!("many{i}"),
+            "eu-west-1",
+            4,
+            None,
+            network.clone(),
+        );
+        console
+            .store
+            .insert_environment(&owner, "alice", &spec)
+            .await
+            .unwrap();
+    }
+    let first = page(alice.call("list_environments", &[]).await);
+    let total = before + 108;
+    assert!((101..=150).contains(&total), "{total}");
+    assert_eq!(
+        (first.items.len(), first.total, first.page, first.pages),
+        (50, total, 1, 3)
+    );
+    assert_eq!(first.items[0].name, "many119", "newest first");
+    let last = page(alice.call("list_environments", &[("page", "3")]).await);
+    assert_eq!((last.items.len(), last.page), (total - 100, 3));
+    let beyond = page(alice.call("list_environments", &[("page", "99")]).await);
+    assert_eq!(beyond.page, 3);
+    let found = page(
+        alice
+            .call("list_environments", &[("search", " MANY11 ")])
+            .await,
+    );
+    let mut names: Vec<_> = found.items.iter().map(|e| e.name.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "many11", "many110", "many111", "many112", "many113", "many114", "many115", "many116",
+            "many117", "many118", "many119"
+        ]
+    );
+    assert_eq!(found.search, "MANY11");
+    let home = alice.get("/?page=2&q=many").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("Page 2 of 3 (120 environments)")
+            && home.body.contains(r#"href="/?page=1&amp;q=many""#)
+            && home.body.contains(r#"href="/?page=3&amp;q=many""#),
+        "{}",
+        home.body
+    );
     eprintln!("list_environments: {few} statements for 1 environment, {many} for 13");
     assert_eq!(few, many, "statements per list grow with its rows");
     assert!(many <= 8, "{many} statements for one list");

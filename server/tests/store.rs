@@ -596,7 +596,7 @@ async fn steps_of_one_run_can_start_together() {
 }
 
 #[tokio::test]
-async fn overviews_count_resources_and_find_the_latest_run_of_every_visible_environment() {
+async fn the_index_and_overviews_of_what_a_user_sees() {
     use app::domain::Role;
     use app::engine::NewShareLink;
     on_both(|store| async move {
@@ -658,7 +658,7 @@ async fn overviews_count_resources_and_find_the_latest_run_of_every_visible_envi
             .await
             .unwrap();
 
-        let o = store.overviews(&alice, now).await.unwrap();
+        let o = store.overviews(&ids).await.unwrap();
         assert_eq!(o.get(&ids[0]).map(|o| o.resources), Some(2));
         let latest = o[&ids[0]].run.as_ref().unwrap();
         assert_eq!(
@@ -671,26 +671,43 @@ async fn overviews_count_resources_and_find_the_latest_run_of_every_visible_envi
             o.get(&ids[2]).map(|o| (o.resources, o.run.is_some())),
             Some((1, false))
         );
+        assert!(store.overviews(&[]).await.unwrap().is_empty());
 
-        // Bob sees env0 through a live link, not after it expired.
-        assert!(store.overviews(&bob, now).await.unwrap().is_empty());
-        store
-            .create_share_link(&NewShareLink {
-                environment_id: &ids[0],
-                role: Role::Viewer,
-                token_hash: "h",
-                created_by: "alice",
-                expires_at: Some("2026-11-30T00:00:00Z"),
-            })
-            .await
-            .unwrap();
-        let link = store.share_link_by_hash("h").await.unwrap().unwrap();
-        store.grant(&link, &bob).await.unwrap();
-        let seen = store.overviews(&bob, now).await.unwrap();
-        assert_eq!(seen.keys().collect::<Vec<_>>(), [&ids[0]]);
+        // The index: Alice's own, newest first; Bob sees env0 through a live link only.
+        let index = store.environment_index(&alice, now).await.unwrap();
+        let names: Vec<_> = index.iter().map(|e| (e.name.as_str(), e.role)).collect();
+        assert_eq!(
+            names,
+            [
+                ("env2", Role::Owner),
+                ("env1", Role::Owner),
+                ("env0", Role::Owner)
+            ]
+        );
+        assert!(store.environment_index(&bob, now).await.unwrap().is_empty());
+        for (hash, role) in [("h", Role::Viewer), ("h2", Role::Editor)] {
+            store
+                .create_share_link(&NewShareLink {
+                    environment_id: &ids[0],
+                    role,
+                    token_hash: hash,
+                    created_by: "alice",
+                    expires_at: Some("2026-11-30T00:00:00Z"),
+                })
+                .await
+                .unwrap();
+            let link = store.share_link_by_hash(hash).await.unwrap().unwrap();
+            store.grant(&link, &bob).await.unwrap();
+        }
+        let seen = store.environment_index(&bob, now).await.unwrap();
+        assert_eq!(seen.len(), 1, "one entry per environment: {seen:?}");
+        assert_eq!(
+            (seen[0].id.as_str(), seen[0].role),
+            (ids[0].as_str(), Role::Editor)
+        );
         assert!(
             store
-                .overviews(&bob, "2026-12-01T00:00:00Z")
+                .environment_index(&bob, "2026-12-01T00:00:00Z")
                 .await
                 .unwrap()
                 .is_empty()

@@ -3,41 +3,62 @@
 use leptos::prelude::*;
 
 use super::error::AppError;
-use super::types::{EnvironmentPage, EnvironmentSummary, Review};
+use super::types::{EnvironmentList, EnvironmentPage, Review};
 
-/// The signed-in user's environments.
+/// One page (`page`, from 1) of the signed-in user's environments, those whose name
+/// contains `search` (any case) when it is given.
 #[server(endpoint = "list_environments")]
-pub async fn list_environments() -> Result<Vec<EnvironmentSummary>, AppError> {
+pub async fn list_environments(
+    page: Option<usize>,
+    search: Option<String>,
+) -> Result<EnvironmentList, AppError> {
     use super::ssr::{require_user, respond, services};
+    use super::types::{ENVIRONMENTS_PER_PAGE, EnvironmentSummary};
     respond(async {
         let user = require_user().await?;
         let services = services()?;
-        let mut out = Vec::new();
-        let owned = services.store.list_environments(&user.id).await?;
-        let shared = services
+        let search = search.unwrap_or_default().trim().to_owned();
+        let needle = search.to_lowercase();
+        // The index (ids, names, regions, roles: no specs), filtered and paged here; the
+        // page's resource counts and runs in two more queries.
+        let matching: Vec<_> = services
             .store
-            .shared_environments(&user.id, &crate::engine::now_seconds())
-            .await?;
-        let mut overviews = services
-            .store
-            .overviews(&user.id, &crate::engine::now_seconds())
-            .await?;
-        let all = owned
+            .environment_index(&user.id, &crate::engine::now_seconds())
+            .await?
             .into_iter()
-            .map(|e| (e, crate::domain::Role::Owner))
-            .chain(shared);
-        for (env, role) in all {
-            let overview = overviews.remove(&env.id).unwrap_or_default();
-            out.push(EnvironmentSummary {
-                role,
-                resources: overview.resources,
-                run: overview.run,
-                id: env.id,
-                name: env.spec.name,
-                region: env.spec.region,
-            });
-        }
-        Ok(out)
+            .filter(|e| needle.is_empty() || e.name.to_lowercase().contains(&needle))
+            .collect();
+        let total = matching.len();
+        let pages = total.div_ceil(ENVIRONMENTS_PER_PAGE).max(1);
+        let page = page.unwrap_or(1).clamp(1, pages);
+        let shown: Vec<_> = matching
+            .into_iter()
+            .skip((page - 1) * ENVIRONMENTS_PER_PAGE)
+            .take(ENVIRONMENTS_PER_PAGE)
+            .collect();
+        let ids: Vec<String> = shown.iter().map(|e| e.id.clone()).collect();
+        let mut overviews = services.store.overviews(&ids).await?;
+        let items = shown
+            .into_iter()
+            .map(|e| {
+                let overview = overviews.remove(&e.id).unwrap_or_default();
+                EnvironmentSummary {
+                    role: e.role,
+                    resources: overview.resources,
+                    run: overview.run,
+                    id: e.id,
+                    name: e.name,
+                    region: e.region,
+                }
+            })
+            .collect();
+        Ok(EnvironmentList {
+            items,
+            total,
+            page,
+            pages,
+            search,
+        })
     })
     .await
 }

@@ -56,6 +56,24 @@ pub struct EnvironmentSummary {
     pub run: Option<RunRecord>,
 }
 
+/// One page of the environments a user sees.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentList {
+    /// This page's environments: owned first (newest first), then shared.
+    pub items: Vec<EnvironmentSummary>,
+    /// How many environments match (all pages).
+    pub total: usize,
+    /// This page's number, from 1.
+    pub page: usize,
+    /// How many pages there are (at least 1).
+    pub pages: usize,
+    /// The name filter applied (empty: none).
+    pub search: String,
+}
+
+/// Environments per page of the list.
+pub const ENVIRONMENTS_PER_PAGE: usize = 50;
+
 /// Everything the environment page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentPage {

@@ -11,8 +11,9 @@ mod wait;
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
     AuditEntry, CallerIdentity, Cloud, DesiredResource, ENVIRONMENT_TAG, EnvironmentOverview,
-    EnvironmentRecord, NewShareLink, Observed, Revision, Role, RunKind, RunRecord, RunState,
-    ShareLink, Store, UPDATABLE_IN_PLACE, UserRecord, session_name, tagged_for, tags_for,
+    EnvironmentRecord, IndexedEnvironment, NewShareLink, Observed, Revision, Role, RunKind,
+    RunRecord, RunState, ShareLink, Store, UPDATABLE_IN_PLACE, UserRecord, session_name,
+    tagged_for, tags_for,
 };
 pub use runner::{apply, destroy, execute, execute_until, import, observe, refresh, start_run};
 pub use stop::{BackgroundRuns, RunGuard, StopSignal};

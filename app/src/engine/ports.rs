@@ -277,6 +277,19 @@ pub struct EnvironmentRecord {
     pub revision: u64,
 }
 
+/// An environment as a list knows it: no spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexedEnvironment {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// The user's role on it.
+    pub role: Role,
+}
+
 /// What the environment list shows of an environment beside its spec.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvironmentOverview {
@@ -410,13 +423,19 @@ pub trait Store: Send + Sync {
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
     /// The environment's most recent apply, destroy or refresh (plans are not listed).
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
-    /// For every environment `user_id` sees at `now` (owned or shared through a live
-    /// link) that has created resources or runs: their count and its latest run, in a
-    /// fixed number of queries however many environments there are.
-    async fn overviews(
+    /// Every environment `user_id` sees at `now` - owned (newest first), then shared
+    /// through live links (newest first, with the highest role granted) - without their
+    /// specs: what a list needs to page and search.
+    async fn environment_index(
         &self,
         user_id: &str,
         now: &str,
+    ) -> Result<Vec<IndexedEnvironment>, StoreError>;
+    /// For each of `ids` that has created resources or runs: their count and its latest
+    /// run, in two queries however many ids.
+    async fn overviews(
+        &self,
+        ids: &[String],
     ) -> Result<std::collections::HashMap<String, EnvironmentOverview>, StoreError>;
     /// Records a plan someone reviewed as a finished run, one step per planned step.
     async fn record_plan(

@@ -6,44 +6,33 @@ use super::widgets::{FieldError, FormError, error_view, run_badge};
 use crate::api::AppError;
 use crate::api::auth::get_session;
 use crate::api::environments::{CreateEnvironment, list_environments};
+use crate::api::types::EnvironmentList;
 use crate::domain::regions::REGIONS;
 use crate::domain::spec::{DEFAULT_MAX_VCPUS, NewEnvironment};
 use crate::domain::validate_new_environment;
 
-/// Home: the signed-in user's environments, or a welcome.
+/// Home: the signed-in user's environments (a page at a time, searchable by name), or
+/// a welcome. The search is a plain GET form and the pages plain links, so both work
+/// before the WASM loads.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let envs = Resource::new(|| (), |_| list_environments());
+    let query = leptos_router::hooks::use_query_map();
+    let envs = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("page").and_then(|p| p.parse::<usize>().ok()),
+                    q.get("q").filter(|s| !s.is_empty()),
+                )
+            })
+        },
+        |(page, search)| list_environments(page, search),
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading..."</p> }>
             {move || Suspend::new(async move {
                 match envs.await {
-                    Ok(list) => view! {
-                        <div class="title-row">
-                            <h1>"Environments"</h1>
-                            <a class="button" href="/environments/new" id="new-environment">"New environment"</a>
-                        </div>
-                        {if list.is_empty() {
-                            view! { <p class="notice">"No environments yet."</p> }.into_any()
-                        } else {
-                            view! {
-                                <table class="list" id="environments">
-                                    <thead><tr><th>"Name"</th><th>"Region"</th><th>"Your role"</th><th>"Resources"</th><th>"Last run"</th></tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|e| view! {
-                                            <tr data-role=e.role.key()>
-                                                <td><a href=format!("/environments/{}", e.id)>{e.name}</a></td>
-                                                <td>{e.region}</td>
-                                                <td>{e.role.label()}</td>
-                                                <td>{e.resources}</td>
-                                                <td>{run_badge(e.run)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                    }.into_any(),
+                    Ok(list) => environment_list(list),
                     Err(AppError::Unauthenticated) => view! {
                         <h1>"Batch inference environments, self-served"</h1>
                         <p>"Create, review, apply and tear down ECS and AWS Batch environments for inference."</p>
@@ -54,6 +43,78 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The list page's body: title, search, the table and the page links.
+fn environment_list(list: EnvironmentList) -> AnyView {
+    let link = |page: usize, search: &str| {
+        if search.is_empty() {
+            format!("/?page={page}")
+        } else {
+            format!("/?page={page}&q={}", urlencode(search))
+        }
+    };
+    let pager = (list.pages > 1).then(|| {
+        let (page, pages, search) = (list.page, list.pages, list.search.clone());
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(page > 1).then(|| view! { <a rel="prev" href=link(page - 1, &search)>"Previous"</a> })}
+                <span>{format!("Page {page} of {pages} ({} environments)", list.total)}</span>
+                {(page < pages).then(|| view! { <a rel="next" href=link(page + 1, &search)>"Next"</a> })}
+            </nav>
+        }
+    });
+    let empty = if list.search.is_empty() {
+        "No environments yet.".to_owned()
+    } else {
+        format!("No environment's name contains \"{}\".", list.search)
+    };
+    view! {
+        <div class="title-row">
+            <h1>"Environments"</h1>
+            <a class="button" href="/environments/new" id="new-environment">"New environment"</a>
+        </div>
+        <form method="get" action="/" class="search" role="search">
+            <label for="search">"Name contains"</label>
+            <input id="search" name="q" type="search" value=list.search.clone()/>
+            <button type="submit">"Search"</button>
+        </form>
+        {if list.items.is_empty() {
+            view! { <p class="notice">{empty}</p> }.into_any()
+        } else {
+            view! {
+                <table class="list" id="environments">
+                    <thead><tr><th>"Name"</th><th>"Region"</th><th>"Your role"</th><th>"Resources"</th><th>"Last run"</th></tr></thead>
+                    <tbody>
+                        {list.items.into_iter().map(|e| view! {
+                            <tr data-role=e.role.key()>
+                                <td><a href=format!("/environments/{}", e.id)>{e.name}</a></td>
+                                <td>{e.region}</td>
+                                <td>{e.role.label()}</td>
+                                <td>{e.resources}</td>
+                                <td>{run_badge(e.run)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        {pager}
+    }
+    .into_any()
+}
+
+/// Percent-encodes a query value.
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The "new environment" form. Each field is checked as it is typed, by the same domain

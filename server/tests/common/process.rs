@@ -64,6 +64,11 @@ pub fn encode(s: &str) -> String {
 pub struct Server(Child);
 
 impl Server {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
     /// SIGKILL, and wait for the process to be gone.
     pub fn kill(&mut self) {
         self.0.kill().unwrap();
