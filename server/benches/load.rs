@@ -10,7 +10,8 @@
 //! ```
 //!
 //! `ENVIRONMENTS` (1000), `SESSIONS` (200), `CONNECTIONS` (200), `SECONDS` (30, per
-//! measurement) and `SOAK_SECONDS` (60; 600 for the ten-minute soak) set the sizes.
+//! measurement) and `SOAK_SECONDS` (60; 600 for the ten-minute soak) set the sizes;
+//! `UNLOADED=1` times single requests instead.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -208,8 +209,14 @@ fn main() {
         cookies.push(sign_up(port, &format!("user{i}")));
     }
     let (rss_before, _) = memory(server.pid());
-    if std::env::var_os("PROFILE_ONCE").is_some() {
-        for (method, path) in [("GET", "/"), ("POST", "/api/list_environments")] {
+    // UNLOADED=1: single requests, one at a time, instead of the load runs.
+    if std::env::var_os("UNLOADED").is_some() {
+        for (method, path) in [
+            ("GET", "/"),
+            ("POST", "/api/list_environments"),
+            ("POST", "/api/get_session"),
+            ("GET", "/healthz"),
+        ] {
             for _ in 0..3 {
                 let t = std::time::Instant::now();
                 let r = request(port, method, path, Some(&owner_cookie), "").unwrap();

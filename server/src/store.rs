@@ -863,51 +863,81 @@ impl Store for SqlStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn environment_index(
+    async fn environment_page(
         &self,
         user_id: &str,
         now: &str,
-    ) -> Result<Vec<IndexedEnvironment>, StoreError> {
-        let owned = sqlx::query(
-            "SELECT id, name, region FROM environments WHERE owner_id = $1 \
-             ORDER BY created_at DESC, id",
-        )
-        .bind(user_id)
-        .fetch_all(self.db())
-        .await
-        .map_err(backend)?;
-        let shared = sqlx::query(
-            "SELECT e.id, e.name, e.region, l.role FROM environments e \
-             JOIN grants g ON g.environment_id = e.id \
+        search: &str,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(usize, usize, Vec<IndexedEnvironment>), StoreError> {
+        // Owned ones (rank 4 = owner), then those shared through live links with the
+        // highest role granted (editor 3, viewer 2, template 1).
+        const VISIBLE: &str = "WITH visible AS ( \
+             SELECT e.id, e.name, e.region, e.created_at, 4 AS rank, 0 AS grp \
+             FROM environments e WHERE e.owner_id = $1 \
+             UNION ALL \
+             SELECT e.id, e.name, e.region, e.created_at, \
+               MAX(CASE l.role WHEN 'editor' THEN 3 WHEN 'viewer' THEN 2 ELSE 1 END) AS rank, \
+               1 AS grp \
+             FROM environments e JOIN grants g ON g.environment_id = e.id \
              JOIN share_links l ON l.id = g.link_id \
              WHERE g.user_id = $1 AND e.owner_id <> $1 AND l.revoked_at IS NULL \
              AND (l.expires_at IS NULL OR l.expires_at > $2) \
-             ORDER BY e.created_at DESC, e.id",
-        )
+             GROUP BY e.id, e.name, e.region, e.created_at) ";
+        const MATCHING: &str = "WHERE $3 = '' OR LOWER(name) LIKE $4 ESCAPE '!'";
+        let needle = search.to_lowercase();
+        let pattern = format!(
+            "%{}%",
+            needle
+                .replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_")
+        );
+        let total: i64 = sqlx::query_scalar(&format!(
+            "{VISIBLE} SELECT CAST(COUNT(*) AS BIGINT) FROM visible {MATCHING}"
+        ))
         .bind(user_id)
         .bind(now)
+        .bind(&needle)
+        .bind(&pattern)
+        .fetch_one(self.db())
+        .await
+        .map_err(backend)?;
+        let total = usize::try_from(total).unwrap_or(0);
+        let per_page = per_page.max(1);
+        let page = page.clamp(1, total.div_ceil(per_page).max(1));
+        let rows = sqlx::query(&format!(
+            "{VISIBLE} SELECT id, name, region, CAST(rank AS BIGINT) AS rank FROM visible \
+             {MATCHING} ORDER BY grp, created_at DESC, id LIMIT $5 OFFSET $6"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .bind(&needle)
+        .bind(&pattern)
+        .bind(i64::try_from(per_page).unwrap_or(i64::MAX))
+        .bind(i64::try_from((page - 1) * per_page).unwrap_or(0))
         .fetch_all(self.db())
         .await
         .map_err(backend)?;
-        let entry = |row: &AnyRow, role| IndexedEnvironment {
-            id: row.get("id"),
-            name: row.get("name"),
-            region: row.get("region"),
-            role,
-        };
-        let mut out: Vec<IndexedEnvironment> =
-            owned.iter().map(|r| entry(r, Role::Owner)).collect();
-        let first_shared = out.len();
-        // One row per live link: keep each environment once, with its highest role.
-        for row in &shared {
-            let role = role_from_key(&row.get::<String, _>("role"))?;
-            let id: String = row.get("id");
-            match out[first_shared..].iter_mut().find(|e| e.id == id) {
-                Some(e) => e.role = e.role.max(role),
-                None => out.push(entry(row, role)),
-            }
-        }
-        Ok(out)
+        let items = rows
+            .iter()
+            .map(|row| {
+                let role = match row.get::<i64, _>("rank") {
+                    4 => Role::Owner,
+                    3 => Role::Editor,
+                    2 => Role::Viewer,
+                    _ => Role::Template,
+                };
+                IndexedEnvironment {
+                    id: row.get("id"),
+                    name: row.get("name"),
+                    region: row.get("region"),
+                    role,
+                }
+            })
+            .collect();
+        Ok((total, page, items))
     }
 
     async fn overviews(

@@ -674,7 +674,11 @@ async fn the_index_and_overviews_of_what_a_user_sees() {
         assert!(store.overviews(&[]).await.unwrap().is_empty());
 
         // The index: Alice's own, newest first; Bob sees env0 through a live link only.
-        let index = store.environment_index(&alice, now).await.unwrap();
+        let (total, page, index) = store
+            .environment_page(&alice, now, "", 1, 50)
+            .await
+            .unwrap();
+        assert_eq!((total, page), (3, 1));
         let names: Vec<_> = index.iter().map(|e| (e.name.as_str(), e.role)).collect();
         assert_eq!(
             names,
@@ -684,7 +688,29 @@ async fn the_index_and_overviews_of_what_a_user_sees() {
                 ("env0", Role::Owner)
             ]
         );
-        assert!(store.environment_index(&bob, now).await.unwrap().is_empty());
+        let index = |user: &str, now: &'static str, search: &'static str, page| {
+            let store = store.clone();
+            let user = user.to_owned();
+            async move {
+                store
+                    .environment_page(&user, now, search, page, 2)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(index(&bob, now, "", 1).await, (0, 1, vec![]));
+        // Pages of 2: the last one, a page past the end (clamped), a search with LIKE's
+        // special characters taken literally.
+        let (total, page, items) = index(&alice, now, "", 2).await;
+        assert_eq!(
+            (total, page, items.len(), items[0].name.as_str()),
+            (3, 2, 1, "env0")
+        );
+        assert_eq!(index(&alice, now, "", 9).await.1, 2);
+        let (total, _, items) = index(&alice, now, "ENV1", 1).await;
+        assert_eq!((total, items[0].name.as_str()), (1, "env1"));
+        assert_eq!(index(&alice, now, "env_", 1).await.0, 0);
+        assert_eq!(index(&alice, now, "%", 1).await.0, 0);
         for (hash, role) in [("h", Role::Viewer), ("h2", Role::Editor)] {
             store
                 .create_share_link(&NewShareLink {
@@ -699,19 +725,13 @@ async fn the_index_and_overviews_of_what_a_user_sees() {
             let link = store.share_link_by_hash(hash).await.unwrap().unwrap();
             store.grant(&link, &bob).await.unwrap();
         }
-        let seen = store.environment_index(&bob, now).await.unwrap();
+        let (_, _, seen) = index(&bob, now, "", 1).await;
         assert_eq!(seen.len(), 1, "one entry per environment: {seen:?}");
         assert_eq!(
             (seen[0].id.as_str(), seen[0].role),
             (ids[0].as_str(), Role::Editor)
         );
-        assert!(
-            store
-                .environment_index(&bob, "2026-12-01T00:00:00Z")
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_eq!(index(&bob, "2026-12-01T00:00:00Z", "", 1).await.0, 0);
     })
     .await;
 }

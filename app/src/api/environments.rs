@@ -18,24 +18,18 @@ pub async fn list_environments(
         let user = require_user().await?;
         let services = services()?;
         let search = search.unwrap_or_default().trim().to_owned();
-        let needle = search.to_lowercase();
-        // The index (ids, names, regions, roles: no specs), filtered and paged here; the
-        // page's resource counts and runs in two more queries.
-        let matching: Vec<_> = services
+        // One page of the index (no specs), then that page's resource counts and runs.
+        let (total, page, shown) = services
             .store
-            .environment_index(&user.id, &crate::engine::now_seconds())
-            .await?
-            .into_iter()
-            .filter(|e| needle.is_empty() || e.name.to_lowercase().contains(&needle))
-            .collect();
-        let total = matching.len();
+            .environment_page(
+                &user.id,
+                &crate::engine::now_seconds(),
+                &search,
+                page.unwrap_or(1),
+                ENVIRONMENTS_PER_PAGE,
+            )
+            .await?;
         let pages = total.div_ceil(ENVIRONMENTS_PER_PAGE).max(1);
-        let page = page.unwrap_or(1).clamp(1, pages);
-        let shown: Vec<_> = matching
-            .into_iter()
-            .skip((page - 1) * ENVIRONMENTS_PER_PAGE)
-            .take(ENVIRONMENTS_PER_PAGE)
-            .collect();
         let ids: Vec<String> = shown.iter().map(|e| e.id.clone()).collect();
         let mut overviews = services.store.overviews(&ids).await?;
         let items = shown

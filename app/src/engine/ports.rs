@@ -423,14 +423,19 @@ pub trait Store: Send + Sync {
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError>;
     /// The environment's most recent apply, destroy or refresh (plans are not listed).
     async fn latest_run(&self, environment_id: &str) -> Result<Option<RunRecord>, StoreError>;
-    /// Every environment `user_id` sees at `now` - owned (newest first), then shared
-    /// through live links (newest first, with the highest role granted) - without their
-    /// specs: what a list needs to page and search.
-    async fn environment_index(
+    /// One page of the environments `user_id` sees at `now` whose name contains
+    /// `search` (any case; empty: all) - owned (newest first), then shared through live
+    /// links (newest first, with the highest role granted) - without their specs.
+    /// `page` (from 1) is clamped to the pages there are; answers the number of
+    /// matching environments, the page shown and its environments, in two queries.
+    async fn environment_page(
         &self,
         user_id: &str,
         now: &str,
-    ) -> Result<Vec<IndexedEnvironment>, StoreError>;
+        search: &str,
+        page: usize,
+        per_page: usize,
+    ) -> Result<(usize, usize, Vec<IndexedEnvironment>), StoreError>;
     /// For each of `ids` that has created resources or runs: their count and its latest
     /// run, in two queries however many ids.
     async fn overviews(
