@@ -1377,3 +1377,57 @@ async fn aws_calls_and_runs_are_counted_for_the_metrics_endpoint() {
         "{text}"
     );
 }
+
+/// A writer the test can read back: the formatted log lines.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn log_lines_of_a_run_carry_its_run_and_step_spans() {
+    let f = fixture("traced", None).await;
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let run_id = {
+        let _default = tracing::subscriber::set_default(subscriber);
+        let run = start_run(&f.store, &f.env, RunKind::Apply, "alice")
+            .await
+            .unwrap();
+        execute(
+            &f.cloud,
+            &f.store,
+            &f.env,
+            &run,
+            RunKind::Apply,
+            common::fast_wait(),
+        )
+        .await
+        .unwrap();
+        run
+    };
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("step done") && l.contains("create ECS cluster traced"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains(&format!(
+            "run{{run={run_id} environment={} kind=\"apply\"}}",
+            f.env.id
+        )) && line.contains("step{kind=\"cluster\"}"),
+        "{line}"
+    );
+}

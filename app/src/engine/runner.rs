@@ -1,6 +1,6 @@
 //! Apply, destroy and observe an environment, journalling every AWS call.
 
-use tracing::{info, warn};
+use tracing::{Instrument, info, info_span, warn};
 
 use super::error::{CloudError, EngineError};
 use super::ports::{
@@ -176,7 +176,8 @@ pub async fn apply(
             waiting.retain(|k| !ready.contains(k));
             for kind in ready {
                 in_flight.push(kind);
-                running.push(async move { (kind, ctx.create(kind).await) });
+                let span = info_span!("step", kind = kind.key());
+                running.push(async move { (kind, ctx.create(kind).await) }.instrument(span));
             }
         }
         let Some((kind, result)) = futures::StreamExt::next(&mut running).await else {
@@ -585,15 +586,17 @@ pub async fn destroy(
 /// Deletes the environment's resource `kind` named `name` (disabling Batch resources
 /// first), waits until AWS no longer has it, and removes its journal entry; run step
 /// `label`.
+#[tracing::instrument(name = "step", skip_all, fields(kind = target.0.key()))]
 async fn delete_one(
     cloud: &dyn Cloud,
     store: &dyn Store,
     env: &EnvironmentRecord,
     run_id: &str,
-    (kind, name): (ResourceKind, &str),
+    target: (ResourceKind, &str),
     label: &str,
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
+    let (kind, name) = target;
     let region = env.spec.region.as_str();
     if stop_requested() {
         return Err(EngineError::Stopped {
@@ -745,17 +748,23 @@ pub async fn execute(
     kind: RunKind,
     policy: WaitPolicy,
 ) -> Result<(), EngineError> {
-    let result = match kind {
-        RunKind::Apply => apply(cloud, store, env, run_id, policy).await,
-        RunKind::Destroy => destroy(cloud, store, env, run_id, policy).await,
-        RunKind::Refresh => refresh(cloud, store, env, run_id).await,
-        // Plans are recorded finished (`Store::record_plan`) and imports run in the
-        // request (`import`); nothing to execute.
-        RunKind::Plan | RunKind::Import => Ok(()),
-    };
+    // Every log line of the run carries the run's span, and a step's its step span.
+    let span = info_span!("run", run = %run_id, environment = %env.id, kind = kind.key());
+    let result = async {
+        match kind {
+            RunKind::Apply => apply(cloud, store, env, run_id, policy).await,
+            RunKind::Destroy => destroy(cloud, store, env, run_id, policy).await,
+            RunKind::Refresh => refresh(cloud, store, env, run_id).await,
+            // Plans are recorded finished (`Store::record_plan`) and imports run in the
+            // request (`import`); nothing to execute.
+            RunKind::Plan | RunKind::Import => Ok(()),
+        }
+    }
+    .instrument(span.clone())
+    .await;
     let error = result.as_ref().err().map(ToString::to_string);
     if let Some(e) = &error {
-        warn!(environment = %env.id, run = %run_id, error = %e, "run failed");
+        span.in_scope(|| warn!(error = %e, "run failed"));
     }
     metrics::counter!(
         "console_runs_total",
