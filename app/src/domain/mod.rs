@@ -14,6 +14,7 @@ pub mod regions;
 pub mod resource;
 pub mod run;
 pub mod spec;
+pub mod tasks;
 pub mod validate;
 
 pub use access::{LinkStatus, Operation, Permissions, Role, ShareLink, allows};
