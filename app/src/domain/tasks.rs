@@ -13,7 +13,7 @@ pub const RUN_TASK_MAX: u32 = 10;
 /// The `count` of each RunTask call that starts `total` tasks: tens, then the rest.
 pub fn batches(total: u32) -> Vec<u32> {
     let mut out = vec![RUN_TASK_MAX; (total / RUN_TASK_MAX) as usize];
-    if total % RUN_TASK_MAX > 0 {
+    if !total.is_multiple_of(RUN_TASK_MAX) {
         out.push(total % RUN_TASK_MAX);
     }
     out
