@@ -489,11 +489,11 @@ async fn desired<'a>(
                 strategy: capacity.strategy,
             }
         }
-        ResourceKind::JobQueue if spec.job_queue.is_some() => {
-            let queue = spec.job_queue.as_ref().ok_or_else(|| EngineError::Failed {
-                step: "create Batch job queue".into(),
-                message: "the spec has no job queue".into(),
-            })?;
+        ResourceKind::JobQueue => {
+            let queue = spec
+                .job_queue
+                .as_ref()
+                .ok_or_else(|| missing(kind, "the spec has no job queue"))?;
             let compute_environment_arn =
                 recorded_arn(store, environment_id, ResourceKind::ComputeEnvironment)
                     .await?
@@ -506,28 +506,16 @@ async fn desired<'a>(
                 compute_environment_arn,
             }
         }
-        ResourceKind::TaskDefinition if spec.task_definition.is_some() => {
-            DesiredResource::TaskDefinition(spec.task_definition.as_ref().ok_or_else(|| {
-                EngineError::Failed {
-                    step: "create ECS task definition".into(),
-                    message: "the spec has no task definition".into(),
-                }
-            })?)
-        }
-        ResourceKind::JobDefinition if spec.job_definition.is_some() => {
-            DesiredResource::JobDefinition(spec.job_definition.as_ref().ok_or_else(|| {
-                EngineError::Failed {
-                    step: "create Batch job definition".into(),
-                    message: "the spec has no job definition".into(),
-                }
-            })?)
-        }
-        other => {
-            return Err(EngineError::Failed {
-                step: format!("create {}", other.label()),
-                message: "the spec has no such resource".into(),
-            });
-        }
+        ResourceKind::TaskDefinition => DesiredResource::TaskDefinition(
+            spec.task_definition
+                .as_ref()
+                .ok_or_else(|| missing(kind, "the spec has no task definition"))?,
+        ),
+        ResourceKind::JobDefinition => DesiredResource::JobDefinition(
+            spec.job_definition
+                .as_ref()
+                .ok_or_else(|| missing(kind, "the spec has no job definition"))?,
+        ),
     })
 }
 

@@ -283,11 +283,11 @@ pub(super) async fn update_group(
         .map_err(|e| cloud_error("autoscaling:UpdateAutoScalingGroup", e))
 }
 
-/// Reads the group `name`. Its status is ACTIVE, or DELETING while AWS deletes it.
-pub(super) async fn read_group(
+/// The group `name` as DescribeAutoScalingGroups gives it, if it exists.
+async fn describe_group(
     c: &RegionClients,
     name: &str,
-) -> Result<Option<Observed>, CloudError> {
+) -> Result<Option<aws_sdk_autoscaling::types::AutoScalingGroup>, CloudError> {
     let out = c
         .autoscaling
         .describe_auto_scaling_groups()
@@ -295,11 +295,27 @@ pub(super) async fn read_group(
         .send()
         .await
         .map_err(|e| cloud_error("autoscaling:DescribeAutoScalingGroups", e))?;
-    let Some(g) = out
+    Ok(out
         .auto_scaling_groups()
         .iter()
         .find(|g| g.auto_scaling_group_name() == Some(name))
-    else {
+        .cloned())
+}
+
+/// The tags of a group, by key.
+fn group_tags(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> BTreeMap<String, String> {
+    g.tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect()
+}
+
+/// Reads the group `name`. Its status is ACTIVE, or DELETING while AWS deletes it.
+pub(super) async fn read_group(
+    c: &RegionClients,
+    name: &str,
+) -> Result<Option<Observed>, CloudError> {
+    let Some(g) = describe_group(c, name).await? else {
         return Ok(None);
     };
     let types: Vec<&str> = g
@@ -352,11 +368,7 @@ pub(super) async fn read_group(
         state: None,
         status_reason: g.status().map(str::to_owned),
         settings,
-        tags: g
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-            .collect(),
+        tags: group_tags(&g),
     }))
 }
 
@@ -366,12 +378,12 @@ pub(super) async fn read_group(
 /// otherwise keep a managed capacity provider's group alive), then the group is force
 /// deleted, terminating its instances.
 pub(super) async fn delete_group(c: &RegionClients, name: &str) -> Result<(), CloudError> {
-    let group_tags = read_group(c, name).await?.map(|o| o.tags);
+    let group = describe_group(c, name).await?;
     let template_tags = launch_template_tags(c, name).await?;
     // The template is the group's when it carries the group's environment tag.
-    let same_environment = match (&group_tags, &template_tags) {
+    let same_environment = match (group.as_ref().map(group_tags), &template_tags) {
         (Some(g), Some(t)) => {
-            g.get(ENVIRONMENT_TAG).is_some() && g.get(ENVIRONMENT_TAG) == t.get(ENVIRONMENT_TAG)
+            g.contains_key(ENVIRONMENT_TAG) && g.get(ENVIRONMENT_TAG) == t.get(ENVIRONMENT_TAG)
         }
         (None, Some(t)) => t.contains_key(ENVIRONMENT_TAG),
         _ => false,
@@ -379,20 +391,12 @@ pub(super) async fn delete_group(c: &RegionClients, name: &str) -> Result<(), Cl
     if same_environment {
         delete_launch_template(c, name).await?;
     }
-    if group_tags.is_none() {
+    let Some(group) = group else {
         return Ok(());
-    }
-    let out = c
-        .autoscaling
-        .describe_auto_scaling_groups()
-        .auto_scaling_group_names(name)
-        .send()
-        .await
-        .map_err(|e| cloud_error("autoscaling:DescribeAutoScalingGroups", e))?;
-    let protected: Vec<String> = out
-        .auto_scaling_groups()
+    };
+    let protected: Vec<String> = group
+        .instances()
         .iter()
-        .flat_map(|g| g.instances())
         .filter(|i| i.protected_from_scale_in() == Some(true))
         .filter_map(|i| i.instance_id().map(str::to_owned))
         .collect();
