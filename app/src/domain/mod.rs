@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod discovery;
+pub mod export;
 #[cfg(test)]
 mod fixtures;
 pub mod import;

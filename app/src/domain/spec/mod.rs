@@ -158,8 +158,22 @@ impl EnvironmentSpec {
     /// Parses a stored spec (JSON), upgrading older schema versions and refusing a
     /// schema newer than this build knows.
     pub fn from_json(json: &str) -> Result<Self, String> {
-        let mut spec: EnvironmentSpec =
+        let spec: EnvironmentSpec =
             serde_json::from_str(json).map_err(|e| format!("stored spec is not valid: {e}"))?;
+        spec.upgraded()
+    }
+
+    /// Parses a spec written as YAML (an export, or one written by hand), upgrading older
+    /// schema versions exactly as [`EnvironmentSpec::from_json`] does.
+    pub fn from_yaml(yaml: &str) -> Result<Self, String> {
+        let spec: EnvironmentSpec =
+            serde_norway::from_str(yaml).map_err(|e| format!("spec is not valid YAML: {e}"))?;
+        spec.upgraded()
+    }
+
+    /// The spec at [`SCHEMA_VERSION`], or the refusal of a newer schema.
+    fn upgraded(self) -> Result<Self, String> {
+        let mut spec = self;
         match spec.schema_version {
             1 => {
                 // Version 1 had no network section: the compute environment's subnets
@@ -172,7 +186,7 @@ impl EnvironmentSpec {
             }
             SCHEMA_VERSION => Ok(spec),
             newer => Err(format!(
-                "stored spec has schema version {newer}, this console knows up to {SCHEMA_VERSION}"
+                "the spec has schema version {newer}, this console knows up to {SCHEMA_VERSION}"
             )),
         }
     }
