@@ -247,6 +247,20 @@ async fn every_action_for_every_role() {
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
         ),
+        ("view", ("list_tasks", vec![], StatusCode::OK)),
+        (
+            // The environment has no task definition: refused as invalid, nothing run.
+            "submit",
+            (
+                "run_tasks",
+                vec![("form[count]", "1".into())],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        ),
+        (
+            "cancel",
+            ("stop_tasks", vec![], StatusCode::UNPROCESSABLE_ENTITY),
+        ),
         ("share", ("get_sharing", vec![], StatusCode::OK)),
         (
             "share",

@@ -8,76 +8,9 @@ use app::domain::spec::{AutoScalingGroupSource, CapacitySpec, NewAutoScalingGrou
 use app::domain::{EnvironmentSpec, RecordStatus, RecordedResource, ResourceKind, RunKind, plan};
 use app::engine::{Cloud, DesiredResource, EnvironmentRecord, Store, execute, start_run};
 use base64::Engine as _;
+use common::engine::{Fixture, fixture, fixture_with, observed, run};
 use common::preset_roles;
 use server::aws::{AwsCloud, sdk_config};
-use server::store::SqlStore;
-
-struct Fixture {
-    _moto: server::emulator::Emulator,
-    _dir: tempfile::TempDir,
-    aws: common::Aws,
-    cloud: AwsCloud,
-    store: SqlStore,
-    env: EnvironmentRecord,
-}
-
-async fn fixture(name: &str, service_role: Option<String>) -> Fixture {
-    fixture_with(name, service_role, |_, _| {}).await
-}
-
-async fn fixture_with(
-    name: &str,
-    service_role: Option<String>,
-    edit: impl FnOnce(&mut EnvironmentSpec, &str),
-) -> Fixture {
-    let moto = common::moto().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&format!("sqlite://{}/t.db", dir.path().display()))
-        .await
-        .unwrap();
-    let cloud = AwsCloud::new(sdk_config(Some(&moto.endpoint), Some("us-east-1")).await);
-    let role = match service_role {
-        Some(r) => r,
-        None => cloud.ensure_sandbox_batch_role().await.unwrap(),
-    };
-    let network = cloud
-        .default_network("us-east-1")
-        .await
-        .unwrap()
-        .expect("moto has a default VPC");
-    let mut spec = EnvironmentSpec::minimal(name, "us-east-1", 16, Some(role), network);
-    edit(&mut spec, &moto.endpoint);
-    assert_eq!(app::domain::validate(&spec), vec![]);
-    let owner = store.create_user("alice", "x").await.unwrap();
-    let id = store
-        .insert_environment(&owner, "owner", &spec)
-        .await
-        .unwrap();
-    let env = store.get_environment(&id).await.unwrap().unwrap();
-    Fixture {
-        aws: common::aws(&moto.endpoint).await,
-        _moto: moto,
-        _dir: dir,
-        cloud,
-        store,
-        env,
-    }
-}
-
-/// What AWS reports for each of the environment's resources.
-async fn observed(f: &Fixture) -> Vec<(ResourceKind, app::domain::Observed)> {
-    app::engine::observe(&f.cloud, &f.store, &f.env)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|v| v.observed.map(|o| (v.kind, o)))
-        .collect()
-}
-
-async fn run(f: &Fixture, kind: RunKind) -> Result<(), app::engine::EngineError> {
-    let run = start_run(&f.store, &f.env, kind, "alice").await.unwrap();
-    execute(&f.cloud, &f.store, &f.env, &run, kind, common::fast_wait()).await
-}
 
 #[tokio::test]
 async fn apply_creates_tagged_resources_then_destroy_removes_them() {
@@ -1092,13 +1025,8 @@ async fn an_auto_scaling_group_of_the_same_name_not_created_by_the_environment_i
         .unwrap();
     // moto replaces a group created under a taken name; AWS refuses the create, and
     // the proxy answers as AWS does.
-    let calm = common::faults::Faults {
-        latency: std::time::Duration::ZERO,
-        throttle: 0.0,
-        server_error: 0.0,
-        drop: 0.0,
-    };
-    let proxy = common::faults::FaultProxy::start(&f._moto.endpoint, calm, 1).await;
+    let proxy =
+        common::faults::FaultProxy::start(&f._moto.endpoint, common::faults::Faults::NONE, 1).await;
     proxy.answer(
         "CreateAutoScalingGroup",
         400,

@@ -33,6 +33,7 @@ use app::domain::spec::{AutoScalingGroupSource, Network, Platform};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use server::aws::{AwsCloud, sdk_config};
+use tower::ServiceExt as _;
 
 fn python() -> String {
     std::env::var("CONSOLE_PYTHON").unwrap_or_else(|_| "python3".into())
@@ -789,4 +790,98 @@ async fn check_stack(aws: &common::Aws, spec: &EnvironmentSpec) {
         // moto has no CloudFormation model of capacity providers: none was made.
         assert!(!aws.has_capacity_provider(&c.provider.name).await);
     }
+}
+
+/// The download links of the environment page, through the whole router: the file with
+/// its type and name, for the owner; refusals for others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_environment_page_links_to_downloads_of_every_format() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use common::client::{Client, console};
+
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(&moto.endpoint, &dir).await;
+    let signed_up = |name: &'static str| {
+        let router = console.router.clone();
+        async move {
+            let mut c = Client {
+                router,
+                cookie: None,
+            };
+            let r = c
+                .credentials("sign_up", name, "correct horse battery")
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            c
+        }
+    };
+    let mut owner = signed_up("owner").await;
+    let info: app::api::types::SessionInfo =
+        serde_json::from_str(&owner.call("get_session", &[]).await.body).unwrap();
+    let role = info.aws.default_service_role.unwrap();
+    let r = owner.create("exported", "us-east-1", "16", &role).await;
+    let id = r.location.unwrap().split('/').nth(2).unwrap().to_owned();
+    let editor: app::api::types::SpecEditor =
+        serde_json::from_str(&owner.call("get_spec_editor", &[("id", &id)]).await.body).unwrap();
+    let spec = EnvironmentSpec::from_json(&editor.spec_json).unwrap();
+
+    let page = owner.get(&format!("/environments/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for format in Format::ALL {
+        let url = app::api::export::export_url(&id, format);
+        assert!(
+            page.body.contains(&url.replace('&', "&amp;")),
+            "{url} not on the page"
+        );
+        // As a browser follows the link (HTML accepted), with and without a Referer.
+        for referer in [None, Some(format!("http://localhost/environments/{id}"))] {
+            let mut req = Request::get(&url)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, owner.cookie.clone().unwrap());
+            if let Some(r) = &referer {
+                req = req.header(header::REFERER, r);
+            }
+            let res = owner
+                .router
+                .clone()
+                .oneshot(req.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{format:?} {referer:?}");
+            assert_eq!(
+                res.headers()[header::CONTENT_TYPE],
+                format.content_type(),
+                "{format:?}"
+            );
+            assert_eq!(
+                res.headers()[header::CONTENT_DISPOSITION],
+                format!("attachment; filename=\"{}\"", format.file_name(&spec)).as_str()
+            );
+            let body = http_body_util::BodyExt::collect(res.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            assert_eq!(body, export::export(&spec, format), "{format:?}");
+            if matches!(format, Format::Json | Format::Yaml) {
+                assert_eq!(export::parse_spec(&body).unwrap(), spec);
+            }
+        }
+    }
+
+    let url = |format: &str| format!("/api/export_environment?id={id}&format={format}");
+    let r = owner.get(&url("terraform")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let mut other = signed_up("other").await;
+    assert_eq!(other.get(&url("json")).await.status, StatusCode::NOT_FOUND);
+    let mut anonymous = Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    assert_eq!(
+        anonymous.get(&url("json")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -7,10 +7,12 @@ pub mod auth;
 pub mod discovery;
 pub mod environments;
 pub mod error;
+pub mod export;
 pub mod revisions;
 pub mod sharing;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod tasks;
 pub mod types;
 
 pub use error::AppError;

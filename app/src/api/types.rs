@@ -186,3 +186,69 @@ pub struct LinkLanding {
     /// The redacted config (only while the link is live).
     pub spec: Option<EnvironmentSpec>,
 }
+
+/// Tasks shown per page of the task view.
+pub const TASKS_PER_PAGE: usize = 50;
+
+/// The task view of an environment's cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPage {
+    /// Environment id.
+    pub id: String,
+    /// Environment name.
+    pub name: String,
+    /// The cluster.
+    pub cluster: String,
+    /// The task definition family (none: tasks cannot be run).
+    pub family: Option<String>,
+    /// Whether the task definition can run on Fargate.
+    pub fargate: bool,
+    /// Whether the cluster has a default capacity-provider strategy (EC2 capacity).
+    pub cluster_strategy: bool,
+    /// Tasks per status, every status in lifecycle order.
+    pub counts: Vec<(crate::domain::tasks::TaskStatus, usize)>,
+    /// The status filter.
+    pub status: Option<crate::domain::tasks::TaskStatus>,
+    /// The search text.
+    pub search: String,
+    /// Tasks matching the filter and search.
+    pub matching: usize,
+    /// This page (from 1) and the number of pages.
+    pub page: usize,
+    /// Pages.
+    pub pages: usize,
+    /// This page's tasks, newest first.
+    pub items: Vec<crate::domain::tasks::TaskSummary>,
+    /// Why tasks wait in PROVISIONING, if they do.
+    pub diagnoses: Vec<crate::domain::tasks::Diagnosis>,
+    /// Why AWS could not be read, if it could not.
+    pub aws_error: Option<String>,
+    /// What the signed-in user may do.
+    pub permissions: Permissions,
+}
+
+/// What a run-tasks request did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunTasksResult {
+    /// Tasks asked for.
+    pub requested: u32,
+    /// Tasks started.
+    pub started: usize,
+    /// ecs:RunTask calls made.
+    pub calls: u32,
+    /// Tasks AWS could not place, with its reasons.
+    pub failures: Vec<crate::domain::tasks::TaskFailure>,
+    /// Why, in plain words.
+    pub diagnoses: Vec<crate::domain::tasks::Diagnosis>,
+    /// The AWS error that stopped the batches, if any (with the failing call).
+    pub error: Option<String>,
+}
+
+/// What a stop-tasks request did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopTasksResult {
+    /// Tasks stopped.
+    pub stopped: usize,
+    /// Tasks that could not be stopped, each with AWS's error.
+    pub errors: Vec<String>,
+}

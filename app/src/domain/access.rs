@@ -148,6 +148,10 @@ pub struct Permissions {
     pub destroy: bool,
     /// May manage share links.
     pub share: bool,
+    /// May submit jobs and run tasks.
+    pub submit: bool,
+    /// May cancel jobs and stop tasks.
+    pub cancel: bool,
 }
 
 impl Permissions {
@@ -161,6 +165,8 @@ impl Permissions {
             refresh: can(Operation::Refresh),
             destroy: can(Operation::Destroy),
             share: can(Operation::Share),
+            submit: can(Operation::SubmitJobs),
+            cancel: can(Operation::CancelJobs),
         }
     }
 }

@@ -6,6 +6,7 @@ mod error;
 mod ports;
 mod runner;
 mod stop;
+mod tasks;
 mod wait;
 
 pub use error::{CloudError, EngineError, StoreError};
@@ -17,6 +18,7 @@ pub use ports::{
 };
 pub use runner::{apply, destroy, execute, execute_until, import, observe, refresh, start_run};
 pub use stop::{BackgroundRuns, RunGuard, StopSignal};
+pub use tasks::{RunReport, explain, explain_waiting, run_tasks};
 pub use wait::WaitPolicy;
 
 /// Now, as RFC 3339 UTC to the second (`2026-11-29T21:10:31Z`): the format of share link

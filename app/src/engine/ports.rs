@@ -8,6 +8,7 @@ use crate::domain::spec::{
     AssumeRole, CapacityProviderSpec, JobDefinitionSpec, NewAutoScalingGroup, StrategyItem,
     TaskDefinitionSpec,
 };
+use crate::domain::tasks::{CapacityFacts, RunTaskAnswer, RunTasks, TaskSummary};
 pub use crate::domain::{
     AuditEntry, Observed, Revision, Role, RunKind, RunRecord, RunState, ShareLink,
 };
@@ -249,6 +250,38 @@ pub trait Cloud: Send + Sync {
     ) -> Result<(), CloudError>;
     /// Deletes a resource by name (definitions: deregisters every active revision).
     async fn delete(&self, region: &str, kind: ResourceKind, name: &str) -> Result<(), CloudError>;
+
+    /// Starts `count` (at most [`crate::domain::tasks::RUN_TASK_MAX`]) tasks of `request` in one ecs:RunTask
+    /// call; AWS's per-task refusals come back as `failures`, not as an error.
+    async fn run_task(
+        &self,
+        region: &str,
+        request: &RunTasks,
+        count: u32,
+    ) -> Result<RunTaskAnswer, CloudError>;
+    /// Every task ECS knows in `cluster` (running, and stopped within about an hour),
+    /// described.
+    async fn list_tasks(&self, region: &str, cluster: &str)
+    -> Result<Vec<TaskSummary>, CloudError>;
+    /// Stops the task `task` (ARN or id) of `cluster`, giving `reason`.
+    async fn stop_task(
+        &self,
+        region: &str,
+        cluster: &str,
+        task: &str,
+        reason: &str,
+    ) -> Result<(), CloudError>;
+    /// The cluster's EC2 capacity as placement sees it: registered container instances,
+    /// the Auto Scaling group `group` (in service, desired, maximum, GPU types) and the
+    /// capacity provider `provider` (managed scaling). The task's GPUs and the waiting
+    /// tasks are left for the caller to fill in.
+    async fn capacity_facts(
+        &self,
+        region: &str,
+        cluster: &str,
+        group: Option<&str>,
+        provider: Option<&str>,
+    ) -> Result<CapacityFacts, CloudError>;
 }
 
 /// A console user.

@@ -89,6 +89,7 @@ fn page_view(
             <a id="history-link" href=format!("{base}/history")>{format!("History (revision {})", p.revision)}</a>
             {can.share.then(|| view! { <a id="share-link" href=format!("{base}/share")>"Share"</a> })}
             <a id="copy-link" href=format!("{base}/copy")>"Copy"</a>
+            {p.spec.task_definition.is_some().then(|| view! { <a id="tasks-link" href=format!("{base}/tasks")>"Tasks"</a> })}
             {can.refresh.then(|| view! {
                 <ActionForm action=refresh attr:class="inline" attr:id="refresh-form">
                     <input type="hidden" name="id" value=refresh_id/>
@@ -160,6 +161,7 @@ fn page_view(
     let bottom = view! {
         <h2>"Settings"</h2>
         {spec_view(p.spec)}
+        {super::export::export_section(&p.id)}
         {(!p.runs.is_empty()).then(|| view! {
             <h2>"Runs"</h2>
             <table class="list" id="runs">

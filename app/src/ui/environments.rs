@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::widgets::{FieldError, FormError, error_view, run_badge};
+use super::widgets::{FieldError, FormError, error_view, run_badge, urlencode};
 use crate::api::AppError;
 use crate::api::auth::get_session;
 use crate::api::environments::{CreateEnvironment, list_environments};
@@ -102,19 +102,6 @@ fn environment_list(list: EnvironmentList) -> AnyView {
         {pager}
     }
     .into_any()
-}
-
-/// Percent-encodes a query value.
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The "new environment" form. Each field is checked as it is typed, by the same domain

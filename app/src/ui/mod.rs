@@ -3,9 +3,11 @@
 mod auth;
 mod environment;
 mod environments;
+mod export;
 mod header;
 mod history;
 mod sharing;
+mod tasks;
 mod widgets;
 
 use leptos::prelude::*;
@@ -61,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/environments/:id/edit") view=history::EditPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/share") view=sharing::SharePage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/copy") view=sharing::CopyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/tasks") view=tasks::TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/share/:token") view=sharing::LinkPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

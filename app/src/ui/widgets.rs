@@ -89,6 +89,19 @@ pub fn run_badge(run: Option<RunRecord>) -> AnyView {
     .into_any()
 }
 
+/// Percent-encodes a query value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::short_time;

@@ -825,6 +825,43 @@ impl Cloud for AwsCloud {
                 .map_err(|e| cloud_error("batch:DeleteJobQueue", e)),
         }
     }
+
+    async fn run_task(
+        &self,
+        region: &str,
+        request: &app::domain::tasks::RunTasks,
+        count: u32,
+    ) -> Result<app::domain::tasks::RunTaskAnswer, CloudError> {
+        super::tasks::run_task(&self.clients(region), request, count).await
+    }
+
+    async fn list_tasks(
+        &self,
+        region: &str,
+        cluster: &str,
+    ) -> Result<Vec<app::domain::tasks::TaskSummary>, CloudError> {
+        super::tasks::list_tasks(&self.clients(region), cluster).await
+    }
+
+    async fn stop_task(
+        &self,
+        region: &str,
+        cluster: &str,
+        task: &str,
+        reason: &str,
+    ) -> Result<(), CloudError> {
+        super::tasks::stop_task(&self.clients(region), cluster, task, reason).await
+    }
+
+    async fn capacity_facts(
+        &self,
+        region: &str,
+        cluster: &str,
+        group: Option<&str>,
+        provider: Option<&str>,
+    ) -> Result<app::domain::tasks::CapacityFacts, CloudError> {
+        super::tasks::capacity_facts(&self.clients(region), cluster, group, provider).await
+    }
 }
 
 /// Batch's tag map, sorted.

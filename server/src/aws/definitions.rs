@@ -76,6 +76,7 @@ pub async fn register_task_definition(
                         .collect(),
                 ))
                 .essential(c.essential)
+                .set_memory_reservation(c.memory_reservation.and_then(|m| i32::try_from(m).ok()))
                 .set_resource_requirements(gpus)
                 .set_log_configuration(logs)
                 .build(),

@@ -9,6 +9,7 @@ mod definitions;
 mod discovery;
 mod error;
 mod tags;
+mod tasks;
 
 pub use cloud::AwsCloud;
 pub use connect::{AwsSetup, connect, sdk_config};

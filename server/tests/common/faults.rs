@@ -32,6 +32,16 @@ pub struct Faults {
     pub drop: f64,
 }
 
+impl Faults {
+    /// No fault: every call forwarded at once (for `FaultProxy::answer` alone).
+    pub const NONE: Faults = Faults {
+        latency: Duration::ZERO,
+        throttle: 0.0,
+        server_error: 0.0,
+        drop: 0.0,
+    };
+}
+
 /// How many calls met which fate.
 #[derive(Debug, Default)]
 pub struct Counts {

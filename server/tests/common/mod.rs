@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod client;
+pub mod engine;
 pub mod faults;
 pub mod process;
 
@@ -212,4 +213,22 @@ impl Aws {
             .filter_map(|q| q.job_queue_name().map(str::to_owned))
             .collect()
     }
+}
+
+/// Keeps moto's ECS tasks in their state however often they are described (by default
+/// moto moves a task one state on, RUNNING towards STOPPED, at each DescribeTasks).
+pub async fn keep_tasks_running(endpoint: &str) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let body =
+        r#"{"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}}"#;
+    let req = hyper::Request::post(format!(
+        "{}/moto-api/state-manager/set-transition",
+        endpoint.trim_end_matches('/')
+    ))
+    .header("content-type", "application/json")
+    .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+    .unwrap();
+    let res = client.request(req).await.unwrap();
+    assert_eq!(res.status(), 201, "moto's state manager");
 }

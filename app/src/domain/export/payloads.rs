@@ -114,6 +114,7 @@ fn container(case: Case, c: &ContainerSpec) -> Value {
             ("environment", key_values(case, &c.environment)),
             ("portMappings", json!(ports)),
             ("essential", json!(c.essential)),
+            ("memoryReservation", json!(c.memory_reservation)),
             ("resourceRequirements", gpus),
             (
                 "logConfiguration",

@@ -82,6 +82,9 @@ pub struct ContainerSpec {
     /// GPUs reserved for the container.
     #[serde(default)]
     pub gpus: u32,
+    /// Memory reserved for the container (its soft limit), MiB; at most the task's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_reservation: Option<u32>,
     /// Whether the task stops when this container stops.
     pub essential: bool,
     /// Logging.

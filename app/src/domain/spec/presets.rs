@@ -35,6 +35,7 @@ fn container(
         environment: BTreeMap::new(),
         port_mappings: ports,
         gpus,
+        memory_reservation: None,
         essential: true,
         log_configuration: Some(logs),
     }

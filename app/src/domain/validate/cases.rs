@@ -1575,6 +1575,30 @@ const CASES: &[Case] = &[
     ),
     (
         Fargate,
+        "containerDefinitions.memoryReservation: at most the task's memory",
+        |s| td(s).containers[0].memory_reservation = Some(2048),
+        None,
+    ),
+    (
+        Fargate,
+        "containerDefinitions.memoryReservation: at least 6 MiB",
+        |s| td(s).containers[0].memory_reservation = Some(4),
+        Some((
+            "task_definition.containers[0].memory_reservation",
+            "aws.ecs.container-memory-minimum",
+        )),
+    ),
+    (
+        Fargate,
+        "containerDefinitions.memoryReservation: the containers' sum within the task's memory",
+        |s| td(s).containers[0].memory_reservation = Some(4096),
+        Some((
+            "task_definition.containers",
+            "aws.ecs.container-memory-within-task",
+        )),
+    ),
+    (
+        Fargate,
         "containerDefinitions: an essential container",
         |s| td(s).containers[0].essential = false,
         Some(("task_definition.containers", "aws.ecs.essential-container")),

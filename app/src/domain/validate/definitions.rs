@@ -177,6 +177,14 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
             "aws.ecs.container-image",
             "The image must be 1-255 characters without spaces",
         );
+        if let Some(m) = c.memory_reservation {
+            r.check(
+                m >= 6,
+                &format!("{cf}.memory_reservation"),
+                "aws.ecs.container-memory-minimum",
+                "A container reserves at least 6 MiB",
+            );
+        }
         for (j, p) in c.port_mappings.iter().enumerate() {
             let pf = format!("{cf}.port_mappings[{j}]");
             r.check(
@@ -207,6 +215,19 @@ pub(super) fn task_definition(spec: &EnvironmentSpec, r: &mut Report) {
             r,
             &format!("{cf}.log_configuration"),
             c.log_configuration.as_ref(),
+        );
+    }
+    let reserved: u32 = t
+        .containers
+        .iter()
+        .filter_map(|c| c.memory_reservation)
+        .sum();
+    if let Some(memory) = t.memory {
+        r.check(
+            reserved <= memory,
+            &format!("{f}.containers"),
+            "aws.ecs.container-memory-within-task",
+            format!("The containers reserve {reserved} MiB, more than the task's {memory} MiB"),
         );
     }
     // Cross-resource: the seed program's mistake, a FARGATE-only task definition beside
@@ -245,6 +266,17 @@ fn is_access_key_id(value: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
+/// Whether an environment variable carries AWS credentials: a credential variable's
+/// name, or an access key id as its value.
+pub(crate) fn holds_aws_credentials(key: &str, value: &str) -> bool {
+    const CREDENTIAL_VARIABLES: [&str; 3] = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ];
+    CREDENTIAL_VARIABLES.contains(&key.to_ascii_uppercase().as_str()) || is_access_key_id(value)
+}
+
 /// AWS credentials never go into a spec (they would be stored and shown): the task or
 /// job gets a role instead.
 fn no_aws_keys(
@@ -252,15 +284,9 @@ fn no_aws_keys(
     field: &str,
     environment: &std::collections::BTreeMap<String, String>,
 ) {
-    const CREDENTIAL_VARIABLES: [&str; 3] = [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-    ];
     for (key, value) in environment {
         r.check(
-            !CREDENTIAL_VARIABLES.contains(&key.to_ascii_uppercase().as_str())
-                && !is_access_key_id(value),
+            !holds_aws_credentials(key, value),
             field,
             "console.no-aws-credentials",
             format!(

@@ -13,6 +13,7 @@ mod instance_types;
 use serde::{Deserialize, Serialize};
 
 pub use aws_ids::{is_ec2_id, is_instance_profile, is_role_arn};
+pub(crate) use definitions::holds_aws_credentials;
 pub use fargate::{FARGATE_TASK_SIZES, fargate_memory_allowed};
 pub use form::{MAX_VCPUS_LIMIT, parse_max_vcpus, validate_new_environment};
 pub use instance_types::{is_gpu_instance_type, is_instance_type};

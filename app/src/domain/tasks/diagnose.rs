@@ -1,9 +1,5 @@
-//! Running inference tasks on the ECS side: how a count is split into RunTask calls,
-//! and why tasks cannot be placed, in plain words with the numbers that show it.
-//!
-//! Pure: the adapter turns ecs:RunTask failures and the capacity it reads (the Auto
-//! Scaling group, the capacity provider, the cluster's container instances) into these
-//! types; the task view shows the diagnoses.
+//! How a count is split into RunTask calls, and why tasks cannot be placed, in plain
+//! words with the numbers that show it.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +24,15 @@ pub struct TaskFailure {
     pub reason: String,
     /// AWS's detail, if any.
     pub detail: Option<String>,
+}
+
+/// What one ecs:RunTask call answered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunTaskAnswer {
+    /// The tasks it started.
+    pub tasks: Vec<super::TaskSummary>,
+    /// The tasks it could not place, and why.
+    pub failures: Vec<TaskFailure>,
 }
 
 /// What the console knows about the cluster's EC2 capacity when tasks cannot be placed.
@@ -57,7 +62,7 @@ pub struct CapacityFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnosis {
     /// A stable key, e.g. `no-instances`.
-    pub key: &'static str,
+    pub key: String,
     /// What is wrong, with the numbers that show it.
     pub problem: String,
     /// What to check or change.
@@ -66,7 +71,7 @@ pub struct Diagnosis {
 
 fn diagnosis(key: &'static str, problem: String, check: &str) -> Diagnosis {
     Diagnosis {
-        key,
+        key: key.to_owned(),
         problem,
         check: check.to_owned(),
     }
@@ -189,9 +194,29 @@ pub fn diagnose(failures: &[TaskFailure], facts: &CapacityFacts) -> Vec<Diagnosi
                 None => format!("AWS: {}", f.reason),
             };
             out.push(Diagnosis {
-                key: "aws",
+                key: "aws".into(),
                 problem,
                 check: "See the reason in the ECS documentation's API failure reasons".into(),
+            });
+        }
+    }
+    out
+}
+
+/// Explains RunTask failures on Fargate (no EC2 capacity to reason about): each as AWS
+/// gave it, once per reason.
+pub fn explain_fargate(failures: &[TaskFailure]) -> Vec<Diagnosis> {
+    let mut out: Vec<Diagnosis> = Vec::new();
+    for f in failures {
+        let problem = match &f.detail {
+            Some(d) => format!("AWS: {} ({d})", f.reason),
+            None => format!("AWS: {}", f.reason),
+        };
+        if !out.iter().any(|d| d.problem == problem) {
+            out.push(Diagnosis {
+                key: "aws".into(),
+                problem,
+                check: "Fargate could not start these tasks: check the subnets (free IP addresses, a route to the image registry) and the Fargate quotas of the account".into(),
             });
         }
     }
@@ -240,8 +265,8 @@ mod tests {
             .collect()
     }
 
-    fn keys(d: &[Diagnosis]) -> Vec<&'static str> {
-        d.iter().map(|d| d.key).collect()
+    fn keys(d: &[Diagnosis]) -> Vec<&str> {
+        d.iter().map(|d| d.key.as_str()).collect()
     }
 
     fn facts() -> CapacityFacts {
