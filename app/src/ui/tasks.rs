@@ -97,7 +97,8 @@ fn page_view(
     }
     .into_any();
     let runner = if p.permissions.submit && p.family.is_some() {
-        run_form(&p, run).into_any()
+        // Open while the cluster has no tasks; a click away once it has.
+        run_form(&p, run, total == 0).into_any()
     } else if p.family.is_none() {
         view! { <p class="notice" id="no-task-definition">"This environment has no task definition: add one to its spec to run tasks."</p> }.into_any()
     } else {
@@ -284,7 +285,7 @@ fn run_result_view(r: RunTasksResult) -> impl IntoView {
     }
 }
 
-fn run_form(p: &TaskPage, run: ServerAction<RunTasks>) -> impl IntoView {
+fn run_form(p: &TaskPage, run: ServerAction<RunTasks>, open: bool) -> impl IntoView {
     let error = Signal::derive(move || run.value().get().and_then(Result::err));
     let result = Signal::derive(move || run.value().get().and_then(Result::ok));
     let message = move |field: &'static str| {
@@ -347,7 +348,7 @@ fn run_form(p: &TaskPage, run: ServerAction<RunTasks>) -> impl IntoView {
     }
     .into_any();
     view! {
-        <details class="panel" id="run-panel" open=true>
+        <details class="panel" id="run-panel" open=open>
             <summary><h2>"Run tasks"</h2></summary>
             <ActionForm action=run attr:class="form" attr:id="run-form">
                 <input type="hidden" name="id" value=id/>
@@ -368,7 +369,7 @@ fn run_form(p: &TaskPage, run: ServerAction<RunTasks>) -> impl IntoView {
                 <FormError error/>
                 <button type="submit" id="run-submit">"Run tasks"</button>
             </ActionForm>
-            {move || result.get().map(run_result_view)}
         </details>
+        {move || result.get().map(run_result_view)}
     }
 }
