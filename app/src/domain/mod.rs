@@ -11,6 +11,7 @@ mod fixtures;
 pub mod import;
 pub mod names;
 pub mod plan;
+pub mod queue;
 pub mod regions;
 pub mod resource;
 pub mod run;
