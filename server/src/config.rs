@@ -80,6 +80,11 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_DRAIN_SECONDS", default_value_t = 30)]
     pub drain_seconds: u64,
 
+    /// Seconds between two capacity samples of every applied environment (the capacity
+    /// view's charts); 0 turns the sampler off (the view still samples when opened).
+    #[arg(long, env = "CONSOLE_CAPACITY_SAMPLE_SECONDS", default_value_t = 60)]
+    pub capacity_sample_seconds: u64,
+
     /// Seconds of inactivity after which a session expires.
     #[arg(long, env = "CONSOLE_SESSION_IDLE_SECONDS", default_value_t = 7 * 24 * 3600)]
     pub session_idle_seconds: i64,

@@ -5,6 +5,8 @@ pub mod config;
 pub mod emulator;
 pub mod metrics;
 pub mod proxy_auth;
+pub mod queue_events;
+pub mod sampler;
 pub mod security;
 pub mod store;
 
@@ -66,6 +68,8 @@ pub struct Console {
     pub store: SqlStore,
     /// The runs executing in the background, to drain at shutdown.
     pub runs: app::engine::BackgroundRuns,
+    /// The capacity sampler (none when `--capacity-sample-seconds 0`).
+    pub sampler: Option<sampler::Sampler>,
 }
 
 /// Builds the console from its configuration: Leptos options, store, AWS, router.
@@ -102,6 +106,13 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
             config::AuthArg::Proxy => AuthMode::Proxy,
         },
     };
+    let sampler = (config.capacity_sample_seconds > 0).then(|| {
+        sampler::start(
+            services.store.clone(),
+            services.cloud.clone(),
+            std::time::Duration::from_secs(config.capacity_sample_seconds),
+        )
+    });
     let router = router(leptos_options.clone(), services);
     // Sessions live in the same database, so any replica can serve any session.
     let sessions_failed = |e: sqlx::Error| StartError::Sessions(e.to_string());
@@ -149,6 +160,7 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         emulator: aws.emulator,
         store,
         runs,
+        sampler,
     })
 }
 
@@ -170,10 +182,21 @@ fn session_layer<S: SessionStore + Clone>(store: S, config: &Config) -> SessionM
 pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
     let routes = generate_route_list(App);
     let store = services.store.clone();
-    let context = move || provide_context(services.clone());
+    // One poller per watched job queue; the server functions read its latest counts.
+    let pollers = queue_events::Pollers::new(queue_events::PollPolicy::from_wait(services.wait));
+    let events = {
+        let (services, pollers) = (services.clone(), pollers.clone());
+        move |path, req| queue_events::events(services.clone(), pollers.clone(), path, req)
+    };
+    let watch: Arc<dyn app::engine::QueueWatch> = Arc::new(pollers);
+    let context = move || {
+        provide_context(services.clone());
+        provide_context(watch.clone());
+    };
     Router::new()
         // Liveness: the process answers. Readiness: and its database does.
         .route("/healthz", get(|| async { "ok" }))
+        .route("/environments/{id}/queue/events", get(events))
         .route("/metrics", get(|| async { metrics::handle().render() }))
         .route(
             "/readyz",

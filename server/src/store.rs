@@ -1037,4 +1037,66 @@ impl Store for SqlStore {
             })
             .collect())
     }
+
+    async fn environments_to_sample(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT environment_id FROM resources \
+             WHERE status = 'created' AND kind IN ('cluster', 'compute_environment') \
+             ORDER BY environment_id",
+        )
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)
+    }
+
+    async fn record_capacity(
+        &self,
+        environment_id: &str,
+        sample: &app::domain::capacity::CapacitySample,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(sample)
+            .map_err(|e| StoreError::Backend(format!("capacity sample: {e}")))?;
+        sqlx::query(
+            "INSERT INTO capacity_samples (environment_id, at, sample_json) VALUES ($1, $2, $3) \
+             ON CONFLICT (environment_id, at) DO UPDATE SET sample_json = excluded.sample_json",
+        )
+        .bind(environment_id)
+        .bind(&sample.at)
+        .bind(json)
+        .execute(self.db())
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn capacity_samples(
+        &self,
+        environment_id: &str,
+        since: &str,
+    ) -> Result<Vec<app::domain::capacity::CapacitySample>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT sample_json FROM capacity_samples \
+             WHERE environment_id = $1 AND at >= $2 ORDER BY at",
+        )
+        .bind(environment_id)
+        .bind(since)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|j| {
+                serde_json::from_str(j)
+                    .map_err(|e| StoreError::Backend(format!("capacity sample: {e}")))
+            })
+            .collect()
+    }
+
+    async fn prune_capacity(&self, before: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM capacity_samples WHERE at < $1")
+            .bind(before)
+            .execute(self.db())
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
 }

@@ -735,3 +735,84 @@ async fn the_index_and_overviews_of_what_a_user_sees() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn capacity_samples_are_kept_per_environment_in_time_order_and_pruned() {
+    use app::domain::capacity::{CapacitySample, ComputeEnvironmentCapacity};
+    on_both(|store| async move {
+        let owner = store.create_user("alice", "h").await.unwrap();
+        let applied = store
+            .insert_environment(&owner, "owner", &spec("applied"))
+            .await
+            .unwrap();
+        let pending = store
+            .insert_environment(&owner, "owner", &spec("pending"))
+            .await
+            .unwrap();
+        let entry = |status| RecordedResource {
+            kind: ResourceKind::ComputeEnvironment,
+            name: "x-ce".into(),
+            arn: None,
+            status,
+            settings: Default::default(),
+        };
+        store
+            .record_resource(&applied, &entry(RecordStatus::Created))
+            .await
+            .unwrap();
+        store
+            .record_resource(&pending, &entry(RecordStatus::Pending))
+            .await
+            .unwrap();
+        // Only environments with something created in AWS are sampled.
+        assert_eq!(
+            store.environments_to_sample().await.unwrap(),
+            vec![applied.clone()]
+        );
+
+        let sample = |at: &str, desired| CapacitySample {
+            at: at.into(),
+            compute_environment: Some(ComputeEnvironmentCapacity {
+                desired_vcpus: desired,
+                ..ComputeEnvironmentCapacity::default()
+            }),
+            ..CapacitySample::default()
+        };
+        for (at, desired) in [
+            ("2026-11-30T02:00:00Z", 1),
+            ("2026-11-28T01:00:00Z", 9),
+            ("2026-11-30T01:00:00Z", 4),
+        ] {
+            store
+                .record_capacity(&applied, &sample(at, desired))
+                .await
+                .unwrap();
+        }
+        // The same second again replaces the sample.
+        store
+            .record_capacity(&applied, &sample("2026-11-30T02:00:00Z", 2))
+            .await
+            .unwrap();
+        store
+            .record_capacity(&pending, &sample("2026-11-30T02:00:00Z", 7))
+            .await
+            .unwrap();
+        let got = store
+            .capacity_samples(&applied, "2026-11-29T00:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                sample("2026-11-30T01:00:00Z", 4),
+                sample("2026-11-30T02:00:00Z", 2)
+            ]
+        );
+        assert_eq!(
+            store.prune_capacity("2026-11-29T00:00:00Z").await.unwrap(),
+            1
+        );
+        assert_eq!(store.capacity_samples(&applied, "").await.unwrap().len(), 2);
+    })
+    .await;
+}

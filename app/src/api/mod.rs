@@ -4,10 +4,14 @@
 //! engine or a port, and map the error once (see [`error`]).
 
 pub mod auth;
+pub mod capacity;
+#[cfg(feature = "ssr")]
+pub mod charts;
 pub mod discovery;
 pub mod environments;
 pub mod error;
 pub mod export;
+pub mod queue;
 pub mod revisions;
 pub mod sharing;
 #[cfg(feature = "ssr")]

@@ -252,3 +252,33 @@ pub struct StopTasksResult {
     /// Tasks that could not be stopped, each with AWS's error.
     pub errors: Vec<String>,
 }
+
+/// A chart as SVG markup in the light and the dark palette.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartSvg {
+    /// The chart's title (also its accessible name).
+    pub title: String,
+    /// Light palette.
+    pub light: String,
+    /// Dark palette.
+    pub dark: String,
+}
+
+/// The capacity view of an environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapacityPage {
+    /// Environment id.
+    pub id: String,
+    /// Environment name.
+    pub name: String,
+    /// What AWS reports now (None: AWS could not be read).
+    pub now: Option<crate::domain::capacity::CapacitySample>,
+    /// Why AWS could not be read, if it could not.
+    pub aws_error: Option<String>,
+    /// `hour` or `day`.
+    pub window: String,
+    /// Samples in the window.
+    pub samples: usize,
+    /// The charts over the window.
+    pub charts: Vec<ChartSvg>,
+}

@@ -4,6 +4,7 @@
 //! wizard validates as the user types) and for the server (which never trusts the browser).
 
 pub mod access;
+pub mod capacity;
 pub mod discovery;
 pub mod export;
 #[cfg(test)]

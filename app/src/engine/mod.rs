@@ -2,13 +2,16 @@
 //!
 //! It knows no AWS SDK type and no database: `server/` implements [`Cloud`] and [`Store`].
 
+mod capacity;
 mod error;
 mod ports;
+mod queue;
 mod runner;
 mod stop;
 mod tasks;
 mod wait;
 
+pub use capacity::sample as sample_capacity;
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
     AuditEntry, CallerIdentity, Cloud, DesiredResource, ENVIRONMENT_TAG, EnvironmentOverview,
@@ -16,6 +19,7 @@ pub use ports::{
     RunRecord, RunState, ShareLink, Store, UPDATABLE_IN_PLACE, UserRecord, session_name,
     tagged_for, tags_for,
 };
+pub use queue::{QueueSnapshot, QueueWatch, count_jobs, list_page, stop_jobs};
 pub use runner::{apply, destroy, execute, execute_until, import, observe, refresh, start_run};
 pub use stop::{BackgroundRuns, RunGuard, StopSignal};
 pub use tasks::{RunReport, explain, explain_waiting, run_tasks};

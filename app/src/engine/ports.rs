@@ -282,6 +282,42 @@ pub trait Cloud: Send + Sync {
         group: Option<&str>,
         provider: Option<&str>,
     ) -> Result<CapacityFacts, CloudError>;
+
+    /// Submits one Batch job (an array job when `job.array_size` is set) with
+    /// batch:SubmitJob; returns its id.
+    async fn submit_job(
+        &self,
+        region: &str,
+        job: &crate::domain::queue::SubmitJob,
+    ) -> Result<String, CloudError>;
+    /// One batch:ListJobs call: the jobs of `query` and AWS's nextToken.
+    async fn list_jobs(
+        &self,
+        region: &str,
+        query: &crate::domain::queue::JobListQuery,
+    ) -> Result<(Vec<crate::domain::queue::JobSummary>, Option<String>), CloudError>;
+    /// batch:DescribeJobs of `ids` (at most 100); unknown ids are left out.
+    async fn describe_jobs(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<Vec<crate::domain::queue::JobDetail>, CloudError>;
+    /// Stops the job `id` giving `reason`: batch:CancelJob or batch:TerminateJob.
+    async fn stop_job(
+        &self,
+        region: &str,
+        id: &str,
+        how: crate::domain::queue::Stopper,
+        reason: &str,
+    ) -> Result<(), CloudError>;
+    /// The capacity of `targets` now: the compute environment's vCPUs, the group's
+    /// instances, the provider's scaling and reservation, the cluster's tasks (`at` is
+    /// left empty for the caller). A resource AWS does not have is `None`.
+    async fn read_capacity(
+        &self,
+        region: &str,
+        targets: &crate::domain::capacity::CapacityTargets,
+    ) -> Result<crate::domain::capacity::CapacitySample, CloudError>;
 }
 
 /// A console user.
@@ -497,6 +533,25 @@ pub trait Store: Send + Sync {
         environment_id: &str,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Environments whose journal holds a created cluster or compute environment: those
+    /// the capacity sampler reads.
+    async fn environments_to_sample(&self) -> Result<Vec<String>, StoreError>;
+    /// Keeps a capacity sample of the environment (at `sample.at`; a second sample at the
+    /// same time replaces the first).
+    async fn record_capacity(
+        &self,
+        environment_id: &str,
+        sample: &crate::domain::capacity::CapacitySample,
+    ) -> Result<(), StoreError>;
+    /// The environment's samples taken at or after `since` (RFC 3339), oldest first.
+    async fn capacity_samples(
+        &self,
+        environment_id: &str,
+        since: &str,
+    ) -> Result<Vec<crate::domain::capacity::CapacitySample>, StoreError>;
+    /// Forgets every sample taken before `before` (RFC 3339); returns how many.
+    async fn prune_capacity(&self, before: &str) -> Result<u64, StoreError>;
 }
 
 /// The STS session name for actions of console user `username`: `console-<username>`

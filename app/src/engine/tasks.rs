@@ -4,7 +4,6 @@
 use super::error::CloudError;
 use super::ports::Cloud;
 use crate::domain::EnvironmentSpec;
-use crate::domain::spec::AutoScalingGroupSource;
 use crate::domain::tasks::{
     Diagnosis, Placement, RunTasks, TaskFailure, TaskSummary, batches, diagnose, explain_fargate,
 };
@@ -103,14 +102,7 @@ pub async fn explain(
     let Some(capacity) = &spec.capacity else {
         return Ok(explain_fargate(failures));
     };
-    let group = match &capacity.auto_scaling_group {
-        AutoScalingGroupSource::Create(g) => g.name.clone(),
-        // An Auto Scaling group ARN ends in `:autoScalingGroupName/<name>`.
-        AutoScalingGroupSource::Existing { arn, .. } => arn
-            .rsplit_once("autoScalingGroupName/")
-            .map(|(_, name)| name.to_owned())
-            .unwrap_or_else(|| arn.clone()),
-    };
+    let group = crate::domain::capacity::group_name(&capacity.auto_scaling_group);
     let mut facts = cloud
         .capacity_facts(
             &spec.region,

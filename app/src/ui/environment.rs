@@ -90,6 +90,8 @@ fn page_view(
             {can.share.then(|| view! { <a id="share-link" href=format!("{base}/share")>"Share"</a> })}
             <a id="copy-link" href=format!("{base}/copy")>"Copy"</a>
             {p.spec.task_definition.is_some().then(|| view! { <a id="tasks-link" href=format!("{base}/tasks")>"Tasks"</a> })}
+            {p.spec.job_queue.is_some().then(|| view! { <a id="queue-link" href=format!("{base}/queue")>"Job queue"</a> })}
+            <a id="capacity-link" href=format!("{base}/capacity")>"Capacity"</a>
             {can.refresh.then(|| view! {
                 <ActionForm action=refresh attr:class="inline" attr:id="refresh-form">
                     <input type="hidden" name="id" value=refresh_id/>

@@ -1,11 +1,13 @@
 //! Pages and components. Each page reads through the server functions in [`crate::api`].
 
 mod auth;
+mod capacity;
 mod environment;
 mod environments;
 mod export;
 mod header;
 mod history;
+mod queue;
 mod sharing;
 mod tasks;
 mod widgets;
@@ -64,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/environments/:id/share") view=sharing::SharePage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/copy") view=sharing::CopyPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/tasks") view=tasks::TasksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/queue") view=queue::QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:id/capacity") view=capacity::CapacityPage ssr=SsrMode::Async/>
                     <Route path=path!("/share/:token") view=sharing::LinkPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -862,6 +862,48 @@ impl Cloud for AwsCloud {
     ) -> Result<app::domain::tasks::CapacityFacts, CloudError> {
         super::tasks::capacity_facts(&self.clients(region), cluster, group, provider).await
     }
+
+    async fn submit_job(
+        &self,
+        region: &str,
+        job: &app::domain::queue::SubmitJob,
+    ) -> Result<String, CloudError> {
+        super::jobs::submit_job(&self.clients(region), job).await
+    }
+
+    async fn list_jobs(
+        &self,
+        region: &str,
+        query: &app::domain::queue::JobListQuery,
+    ) -> Result<(Vec<app::domain::queue::JobSummary>, Option<String>), CloudError> {
+        super::jobs::list_jobs(&self.clients(region), query).await
+    }
+
+    async fn describe_jobs(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<Vec<app::domain::queue::JobDetail>, CloudError> {
+        super::jobs::describe_jobs(&self.clients(region), ids).await
+    }
+
+    async fn stop_job(
+        &self,
+        region: &str,
+        id: &str,
+        how: app::domain::queue::Stopper,
+        reason: &str,
+    ) -> Result<(), CloudError> {
+        super::jobs::stop_job(&self.clients(region), id, how, reason).await
+    }
+
+    async fn read_capacity(
+        &self,
+        region: &str,
+        targets: &app::domain::capacity::CapacityTargets,
+    ) -> Result<app::domain::capacity::CapacitySample, CloudError> {
+        super::capacity_state::read(&self.clients(region), targets).await
+    }
 }
 
 /// Batch's tag map, sorted.

@@ -3,11 +3,13 @@
 
 mod call_metrics;
 mod capacity;
+mod capacity_state;
 mod cloud;
 mod connect;
 mod definitions;
 mod discovery;
 mod error;
+mod jobs;
 mod tags;
 mod tasks;
 

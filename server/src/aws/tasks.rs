@@ -63,6 +63,8 @@ fn summary(t: &Task) -> TaskSummary {
             .stopped_reason()
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
+        cpu: t.cpu().and_then(|c| c.parse().ok()),
+        memory: t.memory().and_then(|m| m.parse().ok()),
         containers: t
             .containers()
             .iter()

@@ -135,6 +135,10 @@ pub async fn console_with(
         "--aws-endpoint-url",
         endpoint,
     ];
+    // No background sampling unless a test asks (it would add AWS calls and statements).
+    if !flags.contains(&"--capacity-sample-seconds") {
+        args.extend_from_slice(&["--capacity-sample-seconds", "0"]);
+    }
     args.extend_from_slice(flags);
     let config = server::config::Config::parse_from(args);
     server::build(&config, super::fast_wait()).await.unwrap()

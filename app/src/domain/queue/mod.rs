@@ -14,5 +14,6 @@ pub use request::{
 };
 pub use view::{
     ArrayStatus, Attempt, COUNT_PAGE_SIZE, COUNT_PAGES_MAX, JobCounts, JobDetail, JobListQuery,
-    JobSearch, JobState, JobSummary, PageToken, StateCount, Stopper, job_search, stopper,
+    JobPage, JobSearch, JobState, JobSummary, PageToken, QueueSnapshot, StateCount, StopJobsReport,
+    Stopper, job_search, stopper,
 };

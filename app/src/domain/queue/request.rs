@@ -68,9 +68,7 @@ fn job_name_problem(name: &str) -> Option<String> {
         return Some("Name the job".into());
     }
     if name.chars().count() > JOB_NAME_MAX {
-        return Some(format!(
-            "A job name is at most {JOB_NAME_MAX} characters"
-        ));
+        return Some(format!("A job name is at most {JOB_NAME_MAX} characters"));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Some("A job name starts with a letter or a digit".into());
@@ -151,7 +149,9 @@ fn parse_parameters(problems: &mut Vec<Problem>, text: &str) -> Vec<(String, Str
             problems.push(Problem::new(
                 "parameters",
                 "console.no-aws-credentials",
-                format!("'{key}' holds AWS credentials: the job role gives the job its permissions"),
+                format!(
+                    "'{key}' holds AWS credentials: the job role gives the job its permissions"
+                ),
             ));
         }
         out.push((key.to_owned(), value.to_owned()));
@@ -345,7 +345,10 @@ mod tests {
         };
         let job = parse_submit_job(&f, &spec, "ana").unwrap();
         assert_eq!(job.queue, spec.job_queue.as_ref().unwrap().name);
-        assert_eq!(job.job_definition, spec.job_definition.as_ref().unwrap().name);
+        assert_eq!(
+            job.job_definition,
+            spec.job_definition.as_ref().unwrap().name
+        );
         assert_eq!(job.name, "shard-1_of_50");
         assert_eq!(job.array_size, Some(10_000));
         assert_eq!(
@@ -399,7 +402,11 @@ mod tests {
             ("dot.ted", "aws.batch.job-name"),
             (long.as_str(), "aws.batch.job-name"),
         ] {
-            assert_eq!(problems(&form(name), &fargate), one("name", expected), "{name}");
+            assert_eq!(
+                problems(&form(name), &fargate),
+                one("name", expected),
+                "{name}"
+            );
         }
         assert!(parse_submit_job(&form(&"a".repeat(128)), &fargate, "ana").is_ok());
         for size in ["1", "0", "10001", "-2", "two", "2.5"] {
@@ -449,7 +456,13 @@ mod tests {
             ("", "3", &ec2, "memory", "aws.batch.memory"),
             ("", "lots", &fargate, "memory", "aws.batch.memory"),
             // 0.25 vCPU offers 512, 1024 or 2048 MiB.
-            ("0.25", "4096", &fargate, "memory", "aws.batch.fargate-memory"),
+            (
+                "0.25",
+                "4096",
+                &fargate,
+                "memory",
+                "aws.batch.fargate-memory",
+            ),
         ] {
             let f = SubmitJobForm {
                 vcpus: vcpus.into(),
@@ -477,7 +490,14 @@ mod tests {
         let fields: Vec<String> = problems(&f, &fargate).into_iter().map(|p| p.0).collect();
         assert_eq!(
             fields,
-            ["name", "array_size", "parameters", "command", "vcpus", "memory"]
+            [
+                "name",
+                "array_size",
+                "parameters",
+                "command",
+                "vcpus",
+                "memory"
+            ]
         );
         // No queue or no definition: nothing to submit to.
         let mut none = fargate.clone();
@@ -499,8 +519,14 @@ mod tests {
             cancel_reason("  ", "ana").unwrap(),
             "Cancelled by ana in the console"
         );
-        assert_eq!(cancel_reason(" wrong input ", "ana").unwrap(), "wrong input");
+        assert_eq!(
+            cancel_reason(" wrong input ", "ana").unwrap(),
+            "wrong input"
+        );
         let p = cancel_reason(&"x".repeat(REASON_MAX + 1), "ana").unwrap_err();
-        assert_eq!((p.field.as_str(), p.rule.as_str()), ("reason", "console.cancel-reason"));
+        assert_eq!(
+            (p.field.as_str(), p.rule.as_str()),
+            ("reason", "console.cancel-reason")
+        );
     }
 }

@@ -336,6 +336,38 @@ impl PageToken {
     }
 }
 
+/// One page of the job table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobPage {
+    /// The page's jobs, in AWS's order.
+    pub items: Vec<JobSummary>,
+    /// The next page's token, if there is a next page.
+    pub next: Option<PageToken>,
+}
+
+/// What stopping selected jobs did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopJobsReport {
+    /// Jobs cancelled (batch:CancelJob).
+    pub cancelled: Vec<String>,
+    /// Jobs terminated (batch:TerminateJob).
+    pub terminated: Vec<String>,
+    /// Jobs left alone, each with why (finished, not in the queue, unknown) or AWS's
+    /// error.
+    pub errors: Vec<String>,
+}
+
+/// The latest counts of a watched queue, as its poller last read them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSnapshot {
+    /// Jobs per state (from the last successful poll).
+    pub counts: JobCounts,
+    /// When they were read (RFC 3339).
+    pub polled_at: String,
+    /// The last poll's error, if it failed (the counts are then older).
+    pub error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,7 +376,10 @@ mod tests {
     fn states_round_trip_and_pick_cancel_or_terminate() {
         for s in JobState::ALL {
             assert_eq!(JobState::parse(s.key()), Some(s));
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.key()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.key())
+            );
         }
         assert_eq!(JobState::parse(" runnable "), Some(JobState::Runnable));
         assert_eq!(JobState::parse("DONE"), None);
@@ -396,14 +431,20 @@ mod tests {
             JobSearch::Id(id.into()),
             "ids are lower case"
         );
-        assert_eq!(job_search(&format!("{id}:17")), JobSearch::Id(format!("{id}:17")));
+        assert_eq!(
+            job_search(&format!("{id}:17")),
+            JobSearch::Id(format!("{id}:17"))
+        );
         assert_eq!(
             job_search(&format!("arn:aws:batch:us-east-1:123456789012:job/{id}")),
             JobSearch::Id(id.into())
         );
         assert_eq!(job_search("shard-1*"), JobSearch::Name("shard-1".into()));
         assert_eq!(job_search("0f6d3a5e"), JobSearch::Name("0f6d3a5e".into()));
-        assert_eq!(job_search(&format!("{id}:x")), JobSearch::Name(format!("{id}:x")));
+        assert_eq!(
+            job_search(&format!("{id}:x")),
+            JobSearch::Name(format!("{id}:x"))
+        );
     }
 
     #[test]
@@ -416,13 +457,22 @@ mod tests {
         }
         // AWS honours maxResults: its token is passed on.
         let (page, next) = PageToken::page(None, vec![1, 2, 3], 3, Some("t".into()));
-        assert_eq!((page, next), (vec![1, 2, 3], Some(PageToken::Aws("t".into()))));
+        assert_eq!(
+            (page, next),
+            (vec![1, 2, 3], Some(PageToken::Aws("t".into())))
+        );
         // An emulator answering 7 for 3: pages of 3, then the rest.
         let all: Vec<u32> = (1..=7).collect();
         let (page, next) = PageToken::page(None, all.clone(), 3, None);
-        assert_eq!((page, next.clone()), (vec![1, 2, 3], Some(PageToken::Skip(3))));
+        assert_eq!(
+            (page, next.clone()),
+            (vec![1, 2, 3], Some(PageToken::Skip(3)))
+        );
         let (page, next) = PageToken::page(next.as_ref(), all.clone(), 3, None);
-        assert_eq!((page, next.clone()), (vec![4, 5, 6], Some(PageToken::Skip(6))));
+        assert_eq!(
+            (page, next.clone()),
+            (vec![4, 5, 6], Some(PageToken::Skip(6)))
+        );
         let (page, next) = PageToken::page(next.as_ref(), all.clone(), 3, None);
         assert_eq!((page, next), (vec![7], None));
         // A skip past the end (the queue shrank): an empty page.

@@ -113,6 +113,12 @@ pub struct TaskSummary {
     pub stop_code: Option<String>,
     /// The stop reason, e.g. the reason given to StopTask.
     pub stopped_reason: Option<String>,
+    /// Task CPU units, if known.
+    #[serde(default)]
+    pub cpu: Option<u32>,
+    /// Task memory (MiB), if known.
+    #[serde(default)]
+    pub memory: Option<u32>,
     /// Its containers.
     pub containers: Vec<ContainerState>,
 }
@@ -186,6 +192,8 @@ mod tests {
             stopped_at: None,
             stop_code: None,
             stopped_reason: None,
+            cpu: None,
+            memory: None,
             containers: Vec::new(),
         }
     }

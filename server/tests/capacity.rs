@@ -1,0 +1,145 @@
+//! The capacity view against moto through the real SDK: an environment with EC2 capacity
+//! (an Auto Scaling group of two instances) is applied, its capacity read and kept as
+//! samples (by the view and by the sampler), and the page shows the figures and charts.
+
+mod common;
+
+use app::api::types::CapacityPage;
+use app::domain::RunKind;
+use app::engine::Store;
+use axum::http::StatusCode;
+use common::engine::{fixture_with, run};
+
+#[tokio::test]
+async fn capacity_is_read_sampled_and_charted() {
+    let f = fixture_with("cap", None, |spec, _| common::full_stack(spec, 2)).await;
+    run(&f, RunKind::Apply).await.unwrap();
+
+    // What AWS holds now, through the port.
+    let sample = app::engine::sample_capacity(&f.cloud, &f.store, &f.env)
+        .await
+        .unwrap();
+    let ce = sample.compute_environment.clone().unwrap();
+    assert_eq!(
+        (ce.status.as_str(), ce.state.as_str()),
+        ("VALID", "ENABLED")
+    );
+    assert_eq!((ce.min_vcpus, ce.max_vcpus), (0, 16));
+    let group = sample.group.clone().unwrap();
+    assert_eq!((group.desired, group.min, group.max), (2, 0, 8));
+    assert_eq!(group.in_service + group.pending, 2);
+    let provider = sample.provider.clone().unwrap();
+    assert!(provider.managed_scaling);
+    let spec_target = f
+        .env
+        .spec
+        .capacity
+        .as_ref()
+        .unwrap()
+        .provider
+        .managed_scaling
+        .target_capacity;
+    assert_eq!(provider.target_capacity, spec_target);
+    // Two instances, no task: nothing reserved.
+    assert_eq!(provider.reservation, 0);
+    let cluster = sample.cluster.clone().unwrap();
+    assert_eq!(cluster.status, "ACTIVE");
+    assert_eq!((cluster.running_tasks, cluster.pending_tasks), (0, 0));
+
+    // The sampler keeps a sample of each applied environment.
+    let store: std::sync::Arc<dyn app::engine::Store> = std::sync::Arc::new(f.store.clone());
+    let cloud: std::sync::Arc<dyn app::engine::Cloud> =
+        std::sync::Arc::new(server::aws::AwsCloud::new(
+            server::aws::sdk_config(Some(&f._moto.endpoint), Some("us-east-1")).await,
+        ));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    server::sampler::round(&*store, &cloud).await;
+    let kept = f.store.capacity_samples(&f.env.id, "").await.unwrap();
+    assert_eq!(kept.len(), 2, "{kept:#?}");
+    assert_eq!(kept[1].group, sample.group);
+}
+
+#[tokio::test]
+async fn the_capacity_page_shows_figures_and_charts() {
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = common::client::console(&moto.endpoint, &dir).await;
+    let mut owner = common::client::Client {
+        router: console.router.clone(),
+        cookie: None,
+    };
+    let r = owner
+        .credentials("sign_up", "ana", "correct horse battery")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let info: app::api::types::SessionInfo =
+        serde_json::from_str(&owner.call("get_session", &[]).await.body).unwrap();
+    let role = info.aws.default_service_role.unwrap();
+    let r = owner.create("cap", "us-east-1", "16", &role).await;
+    let id = r.location.unwrap().split('/').nth(2).unwrap().to_owned();
+
+    // Before apply: nothing in AWS yet, said plainly; no chart without data... but the
+    // view's own read is a sample.
+    let page: CapacityPage =
+        serde_json::from_str(&owner.call("get_capacity", &[("id", &id)]).await.body).unwrap();
+    let now = page.now.unwrap();
+    assert_eq!(now.compute_environment, None);
+    assert_eq!(now.cluster, None);
+    assert_eq!(page.window, "hour");
+    assert_eq!(page.samples, 1);
+
+    // Applied: the figures, and charts once there are samples.
+    let review: app::api::types::Review =
+        serde_json::from_str(&owner.call("review_environment", &[("id", &id)]).await.body).unwrap();
+    let r = owner
+        .call(
+            "apply_environment",
+            &[("id", &id), ("fingerprint", &review.fingerprint)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for _ in 0..200 {
+        let p: app::api::types::EnvironmentPage =
+            serde_json::from_str(&owner.call("get_environment", &[("id", &id)]).await.body)
+                .unwrap();
+        if p.run
+            .is_some_and(|r| r.state != app::domain::RunState::Running)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let page: CapacityPage = serde_json::from_str(
+        &owner
+            .call("get_capacity", &[("id", &id), ("window", "day")])
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(page.window, "day");
+    assert_eq!(page.samples, 2);
+    let ce = page.now.unwrap().compute_environment.unwrap();
+    assert_eq!(ce.max_vcpus, 16);
+    let titles: Vec<&str> = page.charts.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["Compute environment vCPUs", "Cluster tasks"]);
+    assert!(page.charts[0].light.contains("minutes ago (last day)"));
+
+    let r = owner
+        .call("get_capacity", &[("id", &id), ("window", "week")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.error().problem_for("window").is_some());
+
+    // The page without JavaScript: figures and both palettes of each chart.
+    let html = owner.get(&format!("/environments/{id}/capacity")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(
+        html.body.contains("id=\"now-compute-environment\""),
+        "{}",
+        html.body
+    );
+    assert_eq!(html.body.matches("class=\"chart-light\"").count(), 2);
+    assert_eq!(html.body.matches("class=\"chart-dark\"").count(), 2);
+    assert!(html.body.contains("<svg"));
+}
