@@ -261,6 +261,20 @@ async fn every_action_for_every_role() {
             "cancel",
             ("stop_tasks", vec![], StatusCode::UNPROCESSABLE_ENTITY),
         ),
+        ("view", ("queue_page", vec![], StatusCode::OK)),
+        (
+            // A bad job name: refused as invalid, nothing submitted.
+            "submit",
+            (
+                "submit_job",
+                vec![("form[name]", "-bad".into())],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        ),
+        (
+            "cancel",
+            ("cancel_jobs", vec![], StatusCode::UNPROCESSABLE_ENTITY),
+        ),
         ("share", ("get_sharing", vec![], StatusCode::OK)),
         (
             "share",
