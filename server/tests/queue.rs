@@ -33,7 +33,9 @@ async fn moto_post(endpoint: &str, path: &str, body: &str) {
         .build_http();
     let req = hyper::Request::post(format!("{}{path}", endpoint.trim_end_matches('/')))
         .header("content-type", "application/json")
-        .body(http_body_util::Full::new(bytes::Bytes::from(body.to_owned())))
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_owned(),
+        )))
         .unwrap();
     let res = client.request(req).await.unwrap();
     assert!(res.status().is_success(), "moto {path}: {}", res.status());
@@ -131,7 +133,12 @@ async fn page(owner: &mut Client, id: &str, state: &str, q: &str, token: &str) -
     let r = owner
         .call(
             "queue_page",
-            &[("id", id), ("state", state), ("search", q), ("token", token)],
+            &[
+                ("id", id),
+                ("state", state),
+                ("search", q),
+                ("token", token),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -202,17 +209,30 @@ async fn the_queue_view_submits_counts_filters_searches_pages_and_cancels_jobs()
     // State filters.
     let done = page(&mut owner, &id, "SUCCEEDED", "", "").await;
     assert_eq!(done.items.len(), 10);
-    assert!(done.items.iter().all(|j| j.state == Some(JobState::Succeeded)));
+    assert!(
+        done.items
+            .iter()
+            .all(|j| j.state == Some(JobState::Succeeded))
+    );
     assert!(done.items.iter().all(|j| j.name.starts_with("done-")));
     let waiting = page(&mut owner, &id, "SUBMITTED", "", "").await;
     assert_eq!((waiting.items.len(), waiting.next.as_deref()), (41, None));
-    assert_eq!(page(&mut owner, &id, "RUNNING", "", "").await.items.len(), 0);
+    assert_eq!(
+        page(&mut owner, &id, "RUNNING", "", "").await.items.len(),
+        0
+    );
     // Name prefix (ListJobs' JOB_NAME filter) and id (DescribeJobs).
     let named = page(&mut owner, &id, "", "shard-1", "").await;
     let mut names: Vec<&str> = named.items.iter().map(|j| j.name.as_str()).collect();
     names.sort();
     assert_eq!(names.len(), 11, "shard-1 and shard-10..19: {names:?}");
-    assert_eq!(page(&mut owner, &id, "SUCCEEDED", "shard", "").await.items.len(), 0);
+    assert_eq!(
+        page(&mut owner, &id, "SUCCEEDED", "shard", "")
+            .await
+            .items
+            .len(),
+        0
+    );
     assert_eq!(page(&mut owner, &id, "", "sweep", "").await.items.len(), 6);
     let one = &shards[7].job_id;
     let found = page(&mut owner, &id, "", one, "").await;
@@ -234,7 +254,10 @@ async fn the_queue_view_submits_counts_filters_searches_pages_and_cancels_jobs()
     let r = owner.call("get_job", &[("id", &id), ("job", one)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let detail: JobDetail = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(detail.parameters, [("model".to_owned(), "small".to_owned())]);
+    assert_eq!(
+        detail.parameters,
+        [("model".to_owned(), "small".to_owned())]
+    );
     // (moto shows the command as submitted, Ref::model unsubstituted.)
     assert_eq!(detail.command[..3], ["python3", "-m", "infer"]);
     let r = owner
@@ -347,7 +370,10 @@ async fn subscribers_of_a_queue_share_one_poller_and_see_changes_pushed() {
         router: console.router.clone(),
         cookie: None,
     };
-    assert_eq!(subscribe(&anonymous, &id).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        subscribe(&anonymous, &id).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let other = signed_up(&console.router, "bob").await;
     assert_eq!(subscribe(&other, &id).await.status(), StatusCode::NOT_FOUND);
 
@@ -364,10 +390,7 @@ async fn subscribers_of_a_queue_share_one_poller_and_see_changes_pushed() {
     for _ in 0..5 {
         let res = subscribe(&owner, &id).await;
         assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(
-            res.headers()[header::CONTENT_TYPE],
-            "text/event-stream",
-        );
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream",);
         streams.push(res.into_body());
     }
     for body in &mut streams {

@@ -10,9 +10,7 @@
 use leptos::prelude::*;
 
 use super::widgets::{FieldError, FormError, error_view, short_time, urlencode, use_param};
-use crate::api::queue::{
-    CancelJobs, QueueView, SubmitJob, SubmitJobResult, get_job, queue_page,
-};
+use crate::api::queue::{CancelJobs, QueueView, SubmitJob, SubmitJobResult, get_job, queue_page};
 use crate::domain::queue::{
     JobCounts, JobDetail, JobState, JobSummary, QueueSnapshot, StopJobsReport, stopper,
 };
@@ -46,7 +44,12 @@ pub fn QueuePage() -> impl IntoView {
         |(id, state, search, token, _)| queue_page(id, state, search, token),
     );
     let job = Resource::new(
-        move || (id.get(), query.with(|q| q.get("job").filter(|s| !s.is_empty()))),
+        move || {
+            (
+                id.get(),
+                query.with(|q| q.get("job").filter(|s| !s.is_empty())),
+            )
+        },
         |(id, job)| async move {
             match job {
                 Some(job) => Some(get_job(id, job).await),
@@ -85,8 +88,8 @@ fn listen(id: Signal<String>, live: RwSignal<Option<QueueSnapshot>>, tick: RwSig
         else {
             return;
         };
-        let on_counts = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |e: web_sys::MessageEvent| {
+        let on_counts =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let Some(text) = e.data().as_string() else {
                     return;
                 };
@@ -100,10 +103,9 @@ fn listen(id: Signal<String>, live: RwSignal<Option<QueueSnapshot>>, tick: RwSig
                 if changed {
                     tick.update(|t| *t += 1);
                 }
-            },
-        );
-        let _ = events
-            .add_event_listener_with_callback("counts", on_counts.as_ref().unchecked_ref());
+            });
+        let _ =
+            events.add_event_listener_with_callback("counts", on_counts.as_ref().unchecked_ref());
         // The listener lives as long as the page's event source.
         on_counts.forget();
         source.set_value(Some(events));
@@ -138,18 +140,14 @@ fn link(base: &str, state: Option<JobState>, search: &str, extra: &[(&str, &str)
     }
 }
 
-fn counts_view(
-    p: &QueueView,
-    base: &str,
-    live: RwSignal<Option<QueueSnapshot>>,
-) -> AnyView {
-    let (base, search, state, first) = (
-        base.to_owned(),
-        p.search.clone(),
-        p.state,
-        p.counts.clone(),
-    );
-    let counts = Signal::derive(move || live.get().map(|s| s.counts).unwrap_or_else(|| first.clone()));
+fn counts_view(p: &QueueView, base: &str, live: RwSignal<Option<QueueSnapshot>>) -> AnyView {
+    let (base, search, state, first) =
+        (base.to_owned(), p.search.clone(), p.state, p.counts.clone());
+    let counts = Signal::derive(move || {
+        live.get()
+            .map(|s| s.counts)
+            .unwrap_or_else(|| first.clone())
+    });
     let error = Signal::derive(move || live.get().and_then(|s| s.error));
     view! {
         <nav class="status-counts" aria-label="Jobs by state" id="job-counts" aria-live="polite">
