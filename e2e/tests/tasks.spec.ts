@@ -122,3 +122,51 @@ test('run 25 tasks, see them, stop two with a reason', async ({ page }) => {
   }
   await page.screenshot({ path: 'artifacts/tasks.png', fullPage: true });
 });
+
+test('the capacity view shows the figures now and charts in light and dark', async ({ page }) => {
+  const suffix = Date.now().toString(36);
+  const name = `cap-${suffix}`;
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.fill('#signup-form input[name=username]', `watcher-${suffix}`);
+  await page.fill('#signup-form input[name=password]', 'correct horse battery');
+  await page.click('#signup-form button[type=submit]');
+  await expect(page.locator('#current-user')).toHaveText(`watcher-${suffix}`);
+  await page.goto('/environments/new');
+  await hydrated(page);
+  await page.fill('#new-environment-form input[name=name]', name);
+  await page.fill('#new-environment-form input[name=max_vcpus]', '32');
+  await page.click('#new-environment-form button[type=submit]');
+  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
+  const envPath = new URL(page.url()).pathname.replace(/\/review$/, '');
+  await hydrated(page);
+  await page.click('#apply-form button[type=submit]');
+  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
+
+  // Each view of the page reads AWS and keeps a sample; two samples draw lines.
+  await page.click('#capacity-link');
+  await expect(page).toHaveURL(new RegExp(`${envPath}/capacity$`));
+  await hydrated(page);
+  const ce = page.locator('#now-compute-environment');
+  await expect(ce).toContainText('VALID (ENABLED)');
+  await expect(ce).toContainText('0 / 0 / 32');
+  await expect(page.locator('#now-cluster')).toContainText('ACTIVE');
+  await page.waitForTimeout(1100);
+  await page.click('#capacity-refresh');
+  await expect(page.locator('#sample-count')).toHaveText('2 sample(s) in this window.');
+  const chart = page.locator('figure.chart[data-chart="Compute environment vCPUs"]');
+  await expect(chart.locator('.chart-light svg')).toBeVisible();
+  await expect(chart.locator('.chart-dark')).toBeHidden();
+  await page.screenshot({ path: 'artifacts/capacity.png', fullPage: true });
+
+  // The reader's dark scheme shows the dark palette.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(chart.locator('.chart-dark svg')).toBeVisible();
+  await expect(chart.locator('.chart-light')).toBeHidden();
+  await page.screenshot({ path: 'artifacts/capacity-dark.png', fullPage: true });
+
+  // The day window, from a plain link.
+  await page.click('#capacity-window a[href$="window=day"]');
+  await expect(page).toHaveURL(/window=day/);
+  await expect(chart.locator('svg').last()).toContainText('minutes ago (last day)');
+});

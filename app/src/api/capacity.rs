@@ -12,7 +12,7 @@ use super::types::CapacityPage;
 pub async fn get_capacity(id: String, window: Option<String>) -> Result<CapacityPage, AppError> {
     use super::ssr::{authorize, cloud_for, respond, services};
     use crate::domain::Operation;
-    use crate::domain::capacity::charts;
+    use crate::domain::capacity::{charts, throughput};
     respond(async {
         let services = services()?;
         let access = authorize(&services, &id, Operation::View).await?;
@@ -38,7 +38,14 @@ pub async fn get_capacity(id: String, window: Option<String>) -> Result<Capacity
         let at = crate::engine::now_seconds();
         let since = crate::engine::seconds_from_now(-span);
         let samples = services.store.capacity_samples(&env.id, &since).await?;
-        let charts = charts(&samples, &at, span as f64)
+        let mut charts = charts(&samples, &at, span as f64);
+        let (tasks, jobs, throughput_error) = match &now {
+            Some(now) => lifetimes(&*cloud, &env.spec, now).await,
+            None => (Vec::new(), Vec::new(), None),
+        };
+        charts.extend(throughput(&tasks, &jobs, &at, span as f64));
+        let aws_error = aws_error.or(throughput_error);
+        let charts = charts
             .iter()
             .map(super::charts::render)
             .collect::<Result<Vec<_>, _>>()
@@ -54,4 +61,71 @@ pub async fn get_capacity(id: String, window: Option<String>) -> Result<Capacity
         })
     })
     .await
+}
+
+/// The most job pages (of 100) the throughput chart reads.
+#[cfg(feature = "ssr")]
+const JOB_PAGES: usize = 10;
+
+/// The lifetimes of the cluster's tasks and of the queue's jobs (at most
+/// [`JOB_PAGES`] pages), for the throughput charts; what could not be read is said.
+#[cfg(feature = "ssr")]
+async fn lifetimes(
+    cloud: &dyn crate::engine::Cloud,
+    spec: &crate::domain::EnvironmentSpec,
+    now: &crate::domain::capacity::CapacitySample,
+) -> (
+    Vec<crate::domain::capacity::Lifetime>,
+    Vec<crate::domain::capacity::Lifetime>,
+    Option<String>,
+) {
+    use crate::domain::capacity::Lifetime;
+    use crate::domain::queue::JobListQuery;
+    let mut error = None;
+    let mut tasks = Vec::new();
+    if now.cluster.is_some() {
+        match cloud.list_tasks(&spec.region, &spec.cluster.name).await {
+            Ok(list) => {
+                tasks = list
+                    .into_iter()
+                    .map(|t| Lifetime {
+                        created: t.created_at,
+                        started: t.started_at,
+                        stopped: t.stopped_at,
+                    })
+                    .collect();
+            }
+            Err(e) => error = Some(format!("throughput: {e}")),
+        }
+    }
+    let mut jobs = Vec::new();
+    if let (Some(queue), Some(_)) = (&spec.job_queue, &now.compute_environment) {
+        let mut query = JobListQuery {
+            queue: queue.name.clone(),
+            state: None,
+            name_prefix: None,
+            max_results: 100,
+            next_token: None,
+        };
+        for _ in 0..JOB_PAGES {
+            match cloud.list_jobs(&spec.region, &query).await {
+                Ok((page, next)) => {
+                    jobs.extend(page.into_iter().map(|j| Lifetime {
+                        created: j.created_at,
+                        started: j.started_at,
+                        stopped: j.stopped_at,
+                    }));
+                    match next {
+                        Some(token) => query.next_token = Some(token),
+                        None => break,
+                    }
+                }
+                Err(e) => {
+                    error = Some(format!("throughput: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    (tasks, jobs, error)
 }

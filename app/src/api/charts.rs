@@ -69,7 +69,9 @@ fn draw(chart: &ChartData, palette: &Palette) -> Result<String, String> {
             .build_cartesian_2d(-minutes..0.0, 0.0..top)
             .map_err(|e| e.to_string())?;
         ctx.configure_mesh()
-            .light_line_style(palette.grid)
+            .x_labels(7)
+            .y_labels(5)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(palette.grid)
             .axis_style(palette.text)
             .label_style(text(12))
@@ -78,15 +80,20 @@ fn draw(chart: &ChartData, palette: &Palette) -> Result<String, String> {
             } else {
                 "minutes ago (last hour)"
             })
-            .x_label_formatter(&|x| format!("{:.0}", -x))
+            // `-x + 0.0` turns the right edge's -0 into 0.
+            .x_label_formatter(&|x| format!("{:.0}", -x + 0.0))
             .draw()
             .map_err(|e| e.to_string())?;
         for (i, series) in chart.series.iter().enumerate() {
             let colour = palette.series[i % palette.series.len()];
-            let points = series
+            let points: Vec<(f64, f64)> = series
                 .points
                 .iter()
-                .map(|(t, v)| ((t - chart.span_seconds) / 60.0, *v));
+                .map(|(t, v)| ((t - chart.span_seconds) / 60.0, *v))
+                .collect();
+            // A dot on each sample, so that sparse samples show too.
+            ctx.draw_series(points.iter().map(|p| Circle::new(*p, 2, colour.filled())))
+                .map_err(|e| e.to_string())?;
             ctx.draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .map_err(|e| e.to_string())?
                 .label(series.name.clone())
@@ -131,7 +138,10 @@ mod tests {
         for (markup, line) in [(&svg.light, "#2457C5"), (&svg.dark, "#7AA2FF")] {
             assert!(markup.starts_with("<svg"), "{markup}");
             assert!(markup.contains("Cluster tasks"));
-            assert!(markup.contains("running") && markup.contains("pending"), "{markup}");
+            assert!(
+                markup.contains("running") && markup.contains("pending"),
+                "{markup}"
+            );
             assert!(markup.contains("minutes ago (last hour)"));
             assert!(markup.to_uppercase().contains(line), "series colour {line}");
         }

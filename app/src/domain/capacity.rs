@@ -277,6 +277,122 @@ pub fn charts(samples: &[CapacitySample], now: &str, span_seconds: f64) -> Vec<C
     .collect()
 }
 
+/// When a task or a job was created, started and stopped (RFC 3339), as far as known.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifetime {
+    /// Created (submitted) at.
+    pub created: Option<String>,
+    /// Started at.
+    pub started: Option<String>,
+    /// Stopped at.
+    pub stopped: Option<String>,
+}
+
+/// The `p`-th percentile (0-100) of `sorted` values, by nearest rank.
+pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted.get(rank.min(sorted.len()) - 1).copied()
+}
+
+/// The throughput charts of the window of `span_seconds` before `now`, in 60 buckets
+/// (a minute each over an hour): tasks and jobs started and finished per minute, and
+/// the p50 / p95 queue wait (started minus created, seconds) of the jobs that started
+/// in each bucket. Charts without data are left out.
+pub fn throughput(
+    tasks: &[Lifetime],
+    jobs: &[Lifetime],
+    now: &str,
+    span_seconds: f64,
+) -> Vec<ChartData> {
+    const BUCKETS: usize = 60;
+    let Some(end) = epoch_seconds(now) else {
+        return Vec::new();
+    };
+    let start = end - span_seconds;
+    let width = span_seconds / BUCKETS as f64;
+    let bucket = |at: &Option<String>| {
+        let t = epoch_seconds(at.as_deref()?)? - start;
+        (0.0..span_seconds)
+            .contains(&t)
+            .then(|| ((t / width) as usize).min(BUCKETS - 1))
+    };
+    let per_minute = width / 60.0;
+    let rate = |items: &[Lifetime], at: fn(&Lifetime) -> &Option<String>| {
+        let mut counts = [0_u32; BUCKETS];
+        for i in items {
+            if let Some(b) = bucket(at(i)) {
+                counts[b] += 1;
+            }
+        }
+        counts
+            .iter()
+            .enumerate()
+            .map(|(b, n)| ((b as f64 + 0.5) * width, f64::from(*n) / per_minute))
+            .collect::<Vec<_>>()
+    };
+    let any = |items: &[Lifetime], at: fn(&Lifetime) -> &Option<String>| {
+        items.iter().any(|i| bucket(at(i)).is_some())
+    };
+    let mut rates = Vec::new();
+    for (name, items, at) in [
+        (
+            "tasks started",
+            tasks,
+            (|l: &Lifetime| &l.started) as fn(&Lifetime) -> &Option<String>,
+        ),
+        ("tasks finished", tasks, |l: &Lifetime| &l.stopped),
+        ("jobs started", jobs, |l: &Lifetime| &l.started),
+        ("jobs finished", jobs, |l: &Lifetime| &l.stopped),
+    ] {
+        if any(items, at) {
+            rates.push(Series {
+                name: name.into(),
+                points: rate(items, at),
+            });
+        }
+    }
+    let mut waits: Vec<Vec<f64>> = vec![Vec::new(); BUCKETS];
+    for j in jobs {
+        if let (Some(b), Some(created), Some(started)) = (
+            bucket(&j.started),
+            j.created.as_deref().and_then(epoch_seconds),
+            j.started.as_deref().and_then(epoch_seconds),
+        ) {
+            waits[b].push((started - created).max(0.0));
+        }
+    }
+    for w in &mut waits {
+        w.sort_by(f64::total_cmp);
+    }
+    let wait_series = |name: &str, p: f64| Series {
+        name: name.into(),
+        points: waits
+            .iter()
+            .enumerate()
+            .filter_map(|(b, w)| percentile(w, p).map(|v| ((b as f64 + 0.5) * width, v)))
+            .collect(),
+    };
+    let wait = vec![wait_series("p50", 50.0), wait_series("p95", 95.0)];
+    [
+        ChartData {
+            title: "Tasks and jobs per minute".into(),
+            span_seconds,
+            series: rates,
+        },
+        ChartData {
+            title: "Job queue wait (seconds)".into(),
+            span_seconds,
+            series: wait.into_iter().filter(|s| !s.points.is_empty()).collect(),
+        },
+    ]
+    .into_iter()
+    .filter(|c| !c.series.is_empty())
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,5 +473,66 @@ mod tests {
             charts[1].series[0].points,
             vec![(600.0, 2.0), (2400.0, 5.0)]
         );
+    }
+
+    fn life(created: &str, started: &str, stopped: &str) -> Lifetime {
+        let t = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        Lifetime {
+            created: t(created),
+            started: t(started),
+            stopped: t(stopped),
+        }
+    }
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(10.0));
+        assert_eq!(percentile(&v, 95.0), Some(19.0));
+        assert_eq!(percentile(&v, 100.0), Some(20.0));
+        assert_eq!(percentile(&[7.0], 95.0), Some(7.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    fn throughput_counts_per_minute_and_waits_per_bucket() {
+        let now = "2026-11-30T03:00:00Z";
+        let jobs = [
+            // Started in the minute 02:10: waited 30 s and 90 s.
+            life(
+                "2026-11-30T02:09:40Z",
+                "2026-11-30T02:10:10Z",
+                "2026-11-30T02:12:00Z",
+            ),
+            life("2026-11-30T02:08:50Z", "2026-11-30T02:10:20Z", ""),
+            // Before the window: left out.
+            life(
+                "2026-11-30T01:00:00Z",
+                "2026-11-30T01:30:00Z",
+                "2026-11-30T01:40:00Z",
+            ),
+            // Submitted, not started.
+            life("2026-11-30T02:59:00Z", "", ""),
+        ];
+        let tasks = [life("", "2026-11-30T02:10:30Z", "")];
+        let charts = throughput(&tasks, &jobs, now, 3600.0);
+        assert_eq!(charts.len(), 2);
+        let rates = &charts[0];
+        let names: Vec<&str> = rates.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["tasks started", "jobs started", "jobs finished"]);
+        // Bucket 10 is 02:10 (midpoint 630 s into the window).
+        assert_eq!(rates.series[1].points[10], (630.0, 2.0));
+        assert_eq!(rates.series[0].points[10], (630.0, 1.0));
+        assert_eq!(rates.series[2].points[12], (750.0, 1.0));
+        assert_eq!(rates.series[1].points.iter().map(|p| p.1).sum::<f64>(), 2.0);
+        let wait = &charts[1];
+        assert_eq!(wait.series[0].points, vec![(630.0, 30.0)]);
+        assert_eq!(wait.series[1].points, vec![(630.0, 90.0)]);
+        // A day: 24-minute buckets, rates still per minute.
+        let day = throughput(&tasks, &jobs, now, 86_400.0);
+        let started = &day[0].series[1];
+        let total: f64 = started.points.iter().map(|p| p.1 * 24.0).sum();
+        assert_eq!(total, 3.0);
+        assert!(throughput(&[], &[], now, 3600.0).is_empty());
     }
 }
