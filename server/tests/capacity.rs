@@ -125,13 +125,60 @@ async fn the_capacity_page_shows_figures_and_charts() {
     assert_eq!(titles, ["Compute environment vCPUs", "Cluster tasks"]);
     assert!(page.charts[0].light.contains("minutes ago (last day)"));
 
+    // Jobs that ran (moto's simple backend: they succeed at once) show as throughput.
+    common::moto_post(
+        &moto.endpoint,
+        "/moto-api/config",
+        r#"{"batch": {"use_docker": false}}"#,
+    )
+    .await;
+    let aws = common::aws(&moto.endpoint).await;
+    aws.batch
+        .register_job_definition()
+        .job_definition_name("cap-job")
+        .r#type(aws_sdk_batch::types::JobDefinitionType::Container)
+        .container_properties(
+            aws_sdk_batch::types::ContainerProperties::builder()
+                .image("busybox")
+                .vcpus(1)
+                .memory(512)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for n in 0..3 {
+        aws.batch
+            .submit_job()
+            .job_name(format!("j{n}"))
+            .job_queue("cap-queue")
+            .job_definition("cap-job")
+            .send()
+            .await
+            .unwrap();
+    }
+    let page: CapacityPage =
+        serde_json::from_str(&owner.call("get_capacity", &[("id", &id)]).await.body).unwrap();
+    assert_eq!(page.aws_error, None);
+    let throughput = page
+        .charts
+        .iter()
+        .find(|c| c.title == "Tasks and jobs per minute")
+        .expect("a throughput chart");
+    assert!(
+        throughput.light.contains("jobs started"),
+        "{}",
+        throughput.light
+    );
+
     let r = owner
         .call("get_capacity", &[("id", &id), ("window", "week")])
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.error().problem_for("window").is_some());
 
-    // The page without JavaScript: figures and both palettes of each chart.
+    // The page without JavaScript: figures and both palettes of each chart (vCPUs, tasks,
+    // throughput and queue wait).
     let html = owner.get(&format!("/environments/{id}/capacity")).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(
@@ -139,7 +186,7 @@ async fn the_capacity_page_shows_figures_and_charts() {
         "{}",
         html.body
     );
-    assert_eq!(html.body.matches("class=\"chart-light\"").count(), 2);
-    assert_eq!(html.body.matches("class=\"chart-dark\"").count(), 2);
+    assert_eq!(html.body.matches("class=\"chart-light\"").count(), 4);
+    assert_eq!(html.body.matches("class=\"chart-dark\"").count(), 4);
     assert!(html.body.contains("<svg"));
 }

@@ -313,9 +313,11 @@ pub fn throughput(
     };
     let start = end - span_seconds;
     let width = span_seconds / BUCKETS as f64;
+    // AWS's clock may run a little ahead of the console's: up to a minute after `now`
+    // counts in the last bucket.
     let bucket = |at: &Option<String>| {
         let t = epoch_seconds(at.as_deref()?)? - start;
-        (0.0..span_seconds)
+        (0.0..span_seconds + 60.0)
             .contains(&t)
             .then(|| ((t / width) as usize).min(BUCKETS - 1))
     };
@@ -513,6 +515,8 @@ mod tests {
             ),
             // Submitted, not started.
             life("2026-11-30T02:59:00Z", "", ""),
+            // AWS's clock a little ahead: the last bucket.
+            life("2026-11-30T02:59:59Z", "2026-11-30T03:00:00.500Z", ""),
         ];
         let tasks = [life("", "2026-11-30T02:10:30Z", "")];
         let charts = throughput(&tasks, &jobs, now, 3600.0);
@@ -524,15 +528,16 @@ mod tests {
         assert_eq!(rates.series[1].points[10], (630.0, 2.0));
         assert_eq!(rates.series[0].points[10], (630.0, 1.0));
         assert_eq!(rates.series[2].points[12], (750.0, 1.0));
-        assert_eq!(rates.series[1].points.iter().map(|p| p.1).sum::<f64>(), 2.0);
+        assert_eq!(rates.series[1].points[59], (3570.0, 1.0));
+        assert_eq!(rates.series[1].points.iter().map(|p| p.1).sum::<f64>(), 3.0);
         let wait = &charts[1];
-        assert_eq!(wait.series[0].points, vec![(630.0, 30.0)]);
-        assert_eq!(wait.series[1].points, vec![(630.0, 90.0)]);
+        assert_eq!(wait.series[0].points, vec![(630.0, 30.0), (3570.0, 1.5)]);
+        assert_eq!(wait.series[1].points, vec![(630.0, 90.0), (3570.0, 1.5)]);
         // A day: 24-minute buckets, rates still per minute.
         let day = throughput(&tasks, &jobs, now, 86_400.0);
         let started = &day[0].series[1];
         let total: f64 = started.points.iter().map(|p| p.1 * 24.0).sum();
-        assert_eq!(total, 3.0);
+        assert_eq!(total, 4.0);
         assert!(throughput(&[], &[], now, 3600.0).is_empty());
     }
 }

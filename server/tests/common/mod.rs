@@ -215,20 +215,27 @@ impl Aws {
     }
 }
 
+/// POSTs `body` (JSON) to moto's own API at `path` (e.g. `/moto-api/config`).
+pub async fn moto_post(endpoint: &str, path: &str, body: &str) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = hyper::Request::post(format!("{}{path}", endpoint.trim_end_matches('/')))
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_owned(),
+        )))
+        .unwrap();
+    let res = client.request(req).await.unwrap();
+    assert!(res.status().is_success(), "moto {path}: {}", res.status());
+}
+
 /// Keeps moto's ECS tasks in their state however often they are described (by default
 /// moto moves a task one state on, RUNNING towards STOPPED, at each DescribeTasks).
 pub async fn keep_tasks_running(endpoint: &str) {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http();
-    let body =
-        r#"{"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}}"#;
-    let req = hyper::Request::post(format!(
-        "{}/moto-api/state-manager/set-transition",
-        endpoint.trim_end_matches('/')
-    ))
-    .header("content-type", "application/json")
-    .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-    .unwrap();
-    let res = client.request(req).await.unwrap();
-    assert_eq!(res.status(), 201, "moto's state manager");
+    moto_post(
+        endpoint,
+        "/moto-api/state-manager/set-transition",
+        r#"{"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}}"#,
+    )
+    .await;
 }
