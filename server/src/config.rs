@@ -85,6 +85,11 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_CAPACITY_SAMPLE_SECONDS", default_value_t = 60)]
     pub capacity_sample_seconds: u64,
 
+    /// A price table (JSON, the format of `server/prices/aws-prices.json`) replacing the
+    /// one shipped with the console, for the review page's cost estimate.
+    #[arg(long, env = "CONSOLE_PRICE_TABLE")]
+    pub price_table: Option<PathBuf>,
+
     /// Seconds of inactivity after which a session expires.
     #[arg(long, env = "CONSOLE_SESSION_IDLE_SECONDS", default_value_t = 7 * 24 * 3600)]
     pub session_idle_seconds: i64,

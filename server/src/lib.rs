@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod metrics;
 pub mod proxy_auth;
 pub mod queue_events;
+pub mod run_events;
 pub mod sampler;
 pub mod security;
 pub mod store;
@@ -92,10 +93,12 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
         );
     }
 
+    let prices = Arc::new(price_table(config)?);
     let aws = aws::connect(config).await?;
     let runs = app::engine::BackgroundRuns::default();
     let services = Services {
         runs: runs.clone(),
+        prices,
         store: Arc::new(store.clone()),
         cloud: Arc::new(aws.cloud),
         aws: aws.info,
@@ -166,6 +169,22 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
 
 /// The session cookie: HttpOnly, SameSite=Lax, `Secure` behind TLS, expiring after the
 /// configured inactivity.
+/// The price table: `--price-table`'s file, or the one shipped with the console.
+fn price_table(config: &Config) -> Result<app::domain::pricing::PriceTable, StartError> {
+    const SHIPPED: &str = include_str!("../prices/aws-prices.json");
+    let (json, from) = match &config.price_table {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| {
+                StartError::Config(format!("--price-table {}: {e}", path.display()))
+            })?,
+            path.display().to_string(),
+        ),
+        None => (SHIPPED.to_owned(), "the shipped price table".to_owned()),
+    };
+    app::domain::pricing::PriceTable::from_json(&json)
+        .map_err(|e| StartError::Config(format!("--price-table {from}: {e}")))
+}
+
 fn session_layer<S: SessionStore + Clone>(store: S, config: &Config) -> SessionManagerLayer<S> {
     SessionManagerLayer::new(store)
         .with_name("console_session")
@@ -188,6 +207,10 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
         let (services, pollers) = (services.clone(), pollers.clone());
         move |path, req| queue_events::events(services.clone(), pollers.clone(), path, req)
     };
+    let run_events = {
+        let services = services.clone();
+        move |path, req| run_events::events(services.clone(), path, req)
+    };
     let watch: Arc<dyn app::engine::QueueWatch> = Arc::new(pollers);
     let context = move || {
         provide_context(services.clone());
@@ -197,6 +220,7 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
         // Liveness: the process answers. Readiness: and its database does.
         .route("/healthz", get(|| async { "ok" }))
         .route("/environments/{id}/queue/events", get(events))
+        .route("/environments/{id}/runs/events", get(run_events))
         .route("/metrics", get(|| async { metrics::handle().render() }))
         .route(
             "/readyz",

@@ -813,25 +813,29 @@ impl Store for SqlStore {
         let mut out = Vec::new();
         for row in &rows {
             let run = run_from_row(row)?;
-            let steps = sqlx::query(
-                "SELECT step, started_at, finished_at, error FROM run_steps \
-                 WHERE run_id = $1 ORDER BY seq",
-            )
-            .bind(&run.id)
-            .fetch_all(self.db())
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| app::domain::RunStep {
-                step: r.get("step"),
-                started_at: r.get("started_at"),
-                finished_at: r.get("finished_at"),
-                error: r.get("error"),
-            })
-            .collect();
+            let steps = self.run_steps(&run.id).await?;
             out.push(app::domain::RunHistory { run, steps });
         }
         Ok(out)
+    }
+
+    async fn run_steps(&self, run_id: &str) -> Result<Vec<app::domain::RunStep>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT step, started_at, finished_at, error FROM run_steps \
+             WHERE run_id = $1 ORDER BY seq",
+        )
+        .bind(run_id)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| app::domain::RunStep {
+            step: r.get("step"),
+            started_at: r.get("started_at"),
+            finished_at: r.get("finished_at"),
+            error: r.get("error"),
+        })
+        .collect())
     }
 
     async fn finish_run(&self, run_id: &str, error: Option<&str>) -> Result<(), StoreError> {

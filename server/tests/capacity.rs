@@ -91,6 +91,14 @@ async fn the_capacity_page_shows_figures_and_charts() {
     // Applied: the figures, and charts once there are samples.
     let review: app::api::types::Review =
         serde_json::from_str(&owner.call("review_environment", &[("id", &id)]).await.body).unwrap();
+    // The review prices the environment at its maximum from the shipped table: 16
+    // Fargate vCPUs with 2 GB each, us-east-1.
+    assert!(
+        (review.cost.total_usd_per_hour - (16.0 * 0.04048 + 32.0 * 0.004445)).abs() < 1e-9,
+        "{:#?}",
+        review.cost
+    );
+    assert!(review.cost.lines[0].sources[0].contains("aws.amazon.com/fargate/pricing"));
     let r = owner
         .call(
             "apply_environment",
@@ -140,8 +148,18 @@ async fn the_capacity_page_shows_figures_and_charts() {
         .container_properties(
             aws_sdk_batch::types::ContainerProperties::builder()
                 .image("busybox")
-                .vcpus(1)
-                .memory(512)
+                .resource_requirements(
+                    aws_sdk_batch::types::ResourceRequirement::builder()
+                        .r#type(aws_sdk_batch::types::ResourceType::Vcpu)
+                        .value("1")
+                        .build(),
+                )
+                .resource_requirements(
+                    aws_sdk_batch::types::ResourceRequirement::builder()
+                        .r#type(aws_sdk_batch::types::ResourceType::Memory)
+                        .value("512")
+                        .build(),
+                )
                 .build(),
         )
         .send()
@@ -177,6 +195,21 @@ async fn the_capacity_page_shows_figures_and_charts() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.error().problem_for("window").is_some());
 
+    // The environment page links each resource in AWS to its console page.
+    let env_html = owner.get(&format!("/environments/{id}")).await;
+    assert!(
+        env_html.body.contains(
+            "https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/cap/services?region=us-east-1"
+        ),
+        "{}",
+        env_html.body
+    );
+    assert!(
+        env_html
+            .body
+            .contains("#queues/detail/arn%3Aaws%3Abatch%3Aus-east-1")
+    );
+
     // The page without JavaScript: figures and both palettes of each chart (vCPUs, tasks,
     // throughput and queue wait).
     let html = owner.get(&format!("/environments/{id}/capacity")).await;
@@ -189,4 +222,33 @@ async fn the_capacity_page_shows_figures_and_charts() {
     assert_eq!(html.body.matches("class=\"chart-light\"").count(), 4);
     assert_eq!(html.body.matches("class=\"chart-dark\"").count(), 4);
     assert!(html.body.contains("<svg"));
+}
+
+#[tokio::test]
+async fn a_bad_price_table_stops_the_start_naming_the_file_and_the_rule() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("prices.json");
+    std::fs::write(
+        &table,
+        r#"{"prices": [{"region": "us-east-1", "item": "c6i.large", "vcpus": 2, "usd_per_hour": -1, "source": "s", "date": "d"}]}"#,
+    )
+    .unwrap();
+    let db = format!("sqlite://{}/console.db", dir.path().display());
+    let leptos = concat!(env!("CARGO_MANIFEST_DIR"), "/../Leptos.toml");
+    let config = server::config::Config::parse_from([
+        "server",
+        "--leptos-config",
+        leptos,
+        "--database-url",
+        &db,
+        "--aws-endpoint-url",
+        "http://127.0.0.1:9",
+        "--price-table",
+        table.to_str().unwrap(),
+    ]);
+    let err = server::build(&config, common::fast_wait()).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("prices.json"), "{message}");
+    assert!(message.contains("needs a price of at least 0"), "{message}");
 }

@@ -200,6 +200,7 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
             (access::redact_spec(&env.spec), access::redact_plan(&plan))
         };
         Ok(Review {
+            cost: crate::domain::pricing::estimate(&spec, &services.prices),
             warnings: crate::domain::warnings(&spec),
             // Only those who may apply get the fingerprint apply asks for.
             fingerprint: if permissions.apply {
@@ -427,7 +428,7 @@ pub(crate) async fn insert(
 
 /// Records a run and executes it in the background; the page follows its progress.
 #[cfg(feature = "ssr")]
-async fn spawn_run(
+pub(crate) async fn spawn_run(
     services: &super::ssr::Services,
     env: crate::engine::EnvironmentRecord,
     kind: crate::domain::RunKind,

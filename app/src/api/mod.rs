@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod environments;
 pub mod error;
 pub mod export;
+pub mod live;
 pub mod queue;
 pub mod revisions;
 pub mod sharing;

@@ -31,6 +31,8 @@ pub struct Services {
     pub auth: AuthMode,
     /// Runs executing in the background (stopped at a journalled point on shutdown).
     pub runs: crate::engine::BackgroundRuns,
+    /// The prices of the review page's cost estimate.
+    pub prices: Arc<crate::domain::pricing::PriceTable>,
 }
 
 /// Where the console learns who the user is.

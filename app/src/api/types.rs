@@ -116,6 +116,8 @@ pub struct Review {
     pub permissions: Permissions,
     /// The spec's revision number.
     pub revision: u64,
+    /// The hourly cost at the environment's maximum size.
+    pub cost: crate::domain::pricing::CostEstimate,
 }
 
 /// The history page: revisions, and the diff between two of them.

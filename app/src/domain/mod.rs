@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod capacity;
+pub mod console_links;
 pub mod discovery;
 pub mod export;
 #[cfg(test)]
@@ -12,6 +13,7 @@ mod fixtures;
 pub mod import;
 pub mod names;
 pub mod plan;
+pub mod pricing;
 pub mod queue;
 pub mod regions;
 pub mod resource;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod live;
+
 /// What a run does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -524,6 +524,9 @@ pub trait Store: Send + Sync {
         environment_id: &str,
         limit: u32,
     ) -> Result<Vec<crate::domain::RunHistory>, StoreError>;
+    /// The steps of one run, in the order they started (the live view reads them
+    /// while the run goes on).
+    async fn run_steps(&self, run_id: &str) -> Result<Vec<crate::domain::RunStep>, StoreError>;
 
     /// Appends to the audit log (`at` is set by the store).
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

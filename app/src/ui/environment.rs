@@ -1,7 +1,5 @@
 //! One environment: its page (resources, runs, destroy) and its review page (plan, apply).
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 
 use super::widgets::{FieldError, FormError, error_view, run_badge, short_time, use_param};
@@ -9,11 +7,13 @@ use crate::api::environments::{
     ApplyEnvironment, DestroyEnvironment, ImportResource, RefreshEnvironment, get_environment,
     review_environment,
 };
+use crate::api::live::live_run;
 use crate::api::types::EnvironmentPage as PageData;
 use crate::domain::plan::ReplaceOrder;
 use crate::domain::{Action, EnvironmentSpec, RunState, Step};
 
-/// The environment page; while a run is in progress it refreshes every second.
+/// The environment page; a run in progress is followed live (`super::live`), and the page
+/// reads its data again when the run ends.
 #[component]
 pub fn EnvironmentPage() -> impl IntoView {
     let id = use_param("id");
@@ -22,16 +22,8 @@ pub fn EnvironmentPage() -> impl IntoView {
         move || (id.get(), tick.get()),
         |(id, _)| get_environment(id),
     );
-    Effect::new(move |_| {
-        let running = page
-            .get()
-            .and_then(Result::ok)
-            .and_then(|p| p.run)
-            .is_some_and(|r| r.state == RunState::Running);
-        if running {
-            set_timeout(move || tick.update(|t| *t += 1), Duration::from_secs(1));
-        }
-    });
+    let live_data = Resource::new(move || (id.get(), tick.get()), |(id, _)| live_run(id));
+    let live = super::live::Live::new(id, live_data, tick);
     let destroy = ServerAction::<DestroyEnvironment>::new();
     let refresh = ServerAction::<RefreshEnvironment>::new();
     let import = ServerAction::<ImportResource>::new();
@@ -51,8 +43,12 @@ pub fn EnvironmentPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p>"Loading..."</p> }>
             {move || Suspend::new(async move {
+                let live_state = live_data.await.unwrap_or_default();
                 match page.await {
-                    Ok(p) => page_view(p, destroy, destroy_error, refresh, import).into_any(),
+                    Ok(p) => {
+                        let panel = live.panel(live_state, p.id.clone());
+                        page_view(p, panel, destroy, destroy_error, refresh, import).into_any()
+                    }
                     Err(e) => error_view(&e),
                 }
             })}
@@ -62,6 +58,7 @@ pub fn EnvironmentPage() -> impl IntoView {
 
 fn page_view(
     p: PageData,
+    live_panel: AnyView,
     destroy: ServerAction<DestroyEnvironment>,
     destroy_error: Signal<Option<crate::api::AppError>>,
     refresh: ServerAction<RefreshEnvironment>,
@@ -104,11 +101,13 @@ fn page_view(
         })}
     }
     .into_any();
+    let (region, cluster) = (p.spec.region.clone(), p.spec.cluster.name.clone());
     let middle = view! {
+        {live_panel}
         <h2>"Resources"</h2>
         {p.aws_error.clone().map(|e| view! { <p class="form-error">"Could not read AWS: " {e}</p> })}
         <table class="list" id="resources">
-            <thead><tr><th>"Resource"</th><th>"Name"</th><th>"ARN"</th><th>"AWS status"</th><th>"State"</th></tr></thead>
+            <thead><tr><th>"Resource"</th><th>"Name"</th><th>"ARN"</th><th>"AWS status"</th><th>"State"</th><th>"AWS console"</th></tr></thead>
             <tbody>
                 {p.resources.into_iter().map(|r| {
                     let arn = r.observed.as_ref().map(|o| o.arn.clone())
@@ -116,6 +115,9 @@ fn page_view(
                     let status = r.observed.as_ref().map(|o| o.status.clone())
                         .unwrap_or_else(|| "not in AWS".into());
                     let state = r.observed.as_ref().and_then(|o| o.state.clone()).unwrap_or_default();
+                    let console = crate::domain::console_links::console_url(
+                        r.kind, &region, &r.name, arn.as_deref(), &cluster,
+                    ).filter(|_| r.observed.is_some());
                     view! {
                         <tr data-kind=r.kind.key()>
                             <td>{r.kind.label()}</td>
@@ -123,6 +125,9 @@ fn page_view(
                             <td class="arn">{arn.unwrap_or_default()}</td>
                             <td class="status">{status}</td>
                             <td class="state">{state}</td>
+                            <td class="console">{console.map(|href| view! {
+                                <a href=href target="_blank" rel="noopener noreferrer">"Open"</a>
+                            })}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -347,6 +352,7 @@ pub fn ReviewPage() -> impl IntoView {
                     <ol class="plan" id="plan">
                         {r.plan.steps.iter().map(step_view).collect_view()}
                     </ol>
+                    {cost_view(r.cost.clone())}
                     {(!r.warnings.is_empty()).then(|| view! {
                         <h2>"Warnings"</h2>
                         <ul class="warnings" id="warnings">
@@ -378,4 +384,26 @@ pub fn ReviewPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The estimated hourly cost at the environment's maximum size, line by line with the
+/// prices used, their sources and dates.
+fn cost_view(cost: crate::domain::pricing::CostEstimate) -> AnyView {
+    view! {
+        <section id="cost" aria-label="Estimated cost">
+            <h2>"Estimated cost at maximum size"</h2>
+            <p id="cost-total"><strong>{format!("at most ${:.2} per hour", cost.total_usd_per_hour)}</strong>
+                " (on-demand list prices; the compute environment at its max vCPUs, the Auto Scaling group at its maximum size)"</p>
+            <ul class="cost-lines">
+                {cost.lines.into_iter().map(|l| view! {
+                    <li>
+                        {format!("{}: ${:.2}/h = {}", l.what, l.usd_per_hour, l.basis)}
+                        <br/><small class="notice">{format!("Prices: {}", l.sources.join("; "))}</small>
+                    </li>
+                }).collect_view()}
+                {cost.missing.into_iter().map(|m| view! { <li class="missing">{format!("Not priced: {m}")}</li> }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }

@@ -7,6 +7,7 @@ mod environments;
 mod export;
 mod header;
 mod history;
+mod live;
 mod queue;
 mod sharing;
 mod tasks;

@@ -112,6 +112,11 @@ impl FaultProxy {
             message: message.into(),
         });
     }
+
+    /// Forwards every action again (undoes [`FaultProxy::answer`]).
+    pub fn clear_answers(&self) {
+        self.answers.lock().unwrap().clear();
+    }
 }
 
 impl Drop for FaultProxy {
