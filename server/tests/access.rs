@@ -248,6 +248,16 @@ async fn every_action_for_every_role() {
             ),
         ),
         ("view", ("list_tasks", vec![], StatusCode::OK)),
+        ("view", ("live_run", vec![], StatusCode::OK)),
+        (
+            // No failed apply to retry: refused as a conflict once authorized.
+            "apply",
+            (
+                "retry_apply",
+                vec![("run", "no-such-run".into()), ("fingerprint", "x".into())],
+                StatusCode::CONFLICT,
+            ),
+        ),
         (
             // The environment has no task definition: refused as invalid, nothing run.
             "submit",

@@ -281,7 +281,7 @@ async fn the_queue_view_submits_counts_filters_searches_pages_and_cancels_jobs()
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let report: StopJobsReport = serde_json::from_str(&r.body).unwrap();
-    assert_eq!(report.cancelled, [one.clone()]);
+    assert_eq!(report.cancelled, std::slice::from_ref(&one));
     assert!(report.terminated.is_empty());
     assert_eq!(report.errors, [format!("{succeeded}: already SUCCEEDED")]);
     let r = owner.call("get_job", &[("id", &id), ("job", one)]).await;
