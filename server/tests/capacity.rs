@@ -247,7 +247,9 @@ async fn a_bad_price_table_stops_the_start_naming_the_file_and_the_rule() {
         "--price-table",
         table.to_str().unwrap(),
     ]);
-    let err = server::build(&config, common::fast_wait()).await.unwrap_err();
+    let err = server::build(&config, common::fast_wait())
+        .await
+        .unwrap_err();
     let message = err.to_string();
     assert!(message.contains("prices.json"), "{message}");
     assert!(message.contains("needs a price of at least 0"), "{message}");
