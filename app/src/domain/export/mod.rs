@@ -13,7 +13,8 @@
 pub mod cloudformation;
 mod payloads;
 pub mod pulumi;
-#[cfg(test)]
+// Property and snapshot tests need proptest and insta, which are native-only.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 use serde::{Deserialize, Serialize};
