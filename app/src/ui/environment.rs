@@ -24,6 +24,22 @@ pub fn EnvironmentPage() -> impl IntoView {
     );
     let live_data = Resource::new(move || (id.get(), tick.get()), |(id, _)| live_run(id));
     let live = super::live::Live::new(id, live_data, tick);
+    // A safety net under the stream: while the page's data shows a run in progress, read
+    // it again every second (a run that ends between the page's render and the stream's
+    // subscription would otherwise leave the badge "running").
+    Effect::new(move |_| {
+        let running = page
+            .get()
+            .and_then(Result::ok)
+            .and_then(|p| p.run)
+            .is_some_and(|r| r.state == RunState::Running);
+        if running {
+            set_timeout(
+                move || tick.update(|t| *t += 1),
+                std::time::Duration::from_secs(1),
+            );
+        }
+    });
     let destroy = ServerAction::<DestroyEnvironment>::new();
     let refresh = ServerAction::<RefreshEnvironment>::new();
     let import = ServerAction::<ImportResource>::new();
