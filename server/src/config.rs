@@ -85,6 +85,11 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_CAPACITY_SAMPLE_SECONDS", default_value_t = 60)]
     pub capacity_sample_seconds: u64,
 
+    /// Requests a minute each personal API token may make to `/api/v1` (in bursts of as
+    /// many); beyond it the API answers 429 with Retry-After.
+    #[arg(long, env = "CONSOLE_API_REQUESTS_PER_MINUTE", default_value_t = 600)]
+    pub api_requests_per_minute: u32,
+
     /// A price table (JSON, the format of `server/prices/aws-prices.json`) replacing the
     /// one shipped with the console, for the review page's cost estimate.
     #[arg(long, env = "CONSOLE_PRICE_TABLE")]

@@ -6,6 +6,7 @@ pub mod emulator;
 pub mod metrics;
 pub mod proxy_auth;
 pub mod queue_events;
+pub mod rest;
 pub mod run_events;
 pub mod sampler;
 pub mod security;
@@ -116,7 +117,8 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
             std::time::Duration::from_secs(config.capacity_sample_seconds),
         )
     });
-    let router = router(leptos_options.clone(), services);
+    let api_limiter = Arc::new(rest::token_limiter(config.api_requests_per_minute));
+    let router = router(leptos_options.clone(), services, api_limiter);
     // Sessions live in the same database, so any replica can serve any session.
     let sessions_failed = |e: sqlx::Error| StartError::Sessions(e.to_string());
     let router = match store.backend() {
@@ -198,7 +200,11 @@ fn session_layer<S: SessionStore + Clone>(store: S, config: &Config) -> SessionM
 
 /// The routes: Leptos pages and server functions (with [`Services`] in context), static
 /// files, and a health check. The session layer is added by [`build`].
-pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
+pub fn router(
+    leptos_options: LeptosOptions,
+    services: Services,
+    api_limiter: Arc<rest::call::TokenLimiter>,
+) -> Router {
     let routes = generate_route_list(App);
     let store = services.store.clone();
     // One poller per watched job queue; the server functions read its latest counts.
@@ -212,10 +218,18 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
         move |path, req| run_events::events(services.clone(), path, req)
     };
     let watch: Arc<dyn app::engine::QueueWatch> = Arc::new(pollers);
-    let context = move || {
-        provide_context(services.clone());
-        provide_context(watch.clone());
+    let context = {
+        let services = services.clone();
+        move || {
+            provide_context(services.clone());
+            provide_context(watch.clone());
+        }
     };
+    let api = rest::router(rest::ApiState {
+        services,
+        context: Arc::new(context.clone()),
+        limiter: api_limiter,
+    });
     Router::new()
         // Liveness: the process answers. Readiness: and its database does.
         .route("/healthz", get(|| async { "ok" }))
@@ -245,6 +259,7 @@ pub fn router(leptos_options: LeptosOptions, services: Services) -> Router {
             context, shell,
         ))
         .with_state(leptos_options)
+        .merge(api)
         .route_layer(axum::middleware::from_fn(metrics::track))
         // Every request gets an x-request-id (kept if the client or proxy sent one),
         // logged in its span and returned in the response.

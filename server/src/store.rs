@@ -5,11 +5,12 @@ use app::domain::{
     EnvironmentSpec, RecordStatus, RecordedResource, RecordedState, ResourceKind, RunKind,
     RunRecord, RunState,
 };
+use app::domain::tokens::ApiToken;
 use app::domain::{Revision, Role, ShareLink};
 use std::collections::HashMap;
 
 use app::engine::{
-    AuditEntry, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewShareLink, Store,
+    AuditEntry, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewApiToken, NewShareLink, Store,
     StoreError, UserRecord, now_seconds,
 };
 use async_trait::async_trait;
@@ -208,6 +209,21 @@ fn link_from_row(row: &AnyRow) -> Result<ShareLink, StoreError> {
         expires_at: row.get("expires_at"),
         revoked_at: row.get("revoked_at"),
     })
+}
+
+const TOKEN_COLUMNS: &str =
+    "t.id, t.name, t.shown, t.created_at, t.expires_at, t.last_used_at, t.revoked_at";
+
+fn token_from_row(row: &AnyRow) -> ApiToken {
+    ApiToken {
+        id: row.get("id"),
+        name: row.get("name"),
+        shown: row.get("shown"),
+        created_at: row.get("created_at"),
+        expires_at: row.get("expires_at"),
+        last_used_at: row.get("last_used_at"),
+        revoked_at: row.get("revoked_at"),
+    }
 }
 
 fn spec_json(spec: &EnvironmentSpec) -> Result<String, StoreError> {
@@ -573,6 +589,89 @@ impl Store for SqlStore {
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken<'_>) -> Result<String, StoreError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, shown, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(token.user_id)
+        .bind(token.name)
+        .bind(token.token_hash)
+        .bind(token.shown)
+        .bind(now_seconds())
+        .bind(token.expires_at)
+        .execute(self.db())
+        .await
+        .map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn api_tokens(&self, user_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t WHERE t.user_id = $1 \
+             ORDER BY t.created_at DESC, t.id"
+        ))
+        .bind(user_id)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        Ok(rows.iter().map(token_from_row).collect())
+    }
+
+    async fn revoke_api_token(&self, user_id: &str, token_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 \
+             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_seconds())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(self.db())
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn use_api_token(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<(ApiToken, UserRecord)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS}, u.id AS user_id, u.username, u.password_hash \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+             AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(self.db())
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token = token_from_row(&row);
+        // The last use to the minute: at most one write a minute per token.
+        let minute = format!("{}:00Z", now.get(..16).unwrap_or(now));
+        if token.last_used_at.as_deref() != Some(minute.as_str()) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(&minute)
+                .bind(&token.id)
+                .execute(self.db())
+                .await
+                .map_err(backend)?;
+        }
+        let user = UserRecord {
+            id: row.get("user_id"),
+            username: row.get("username"),
+            password_hash: row.get("password_hash"),
+        };
+        Ok(Some((token, user)))
     }
 
     async fn grant(&self, link: &ShareLink, user_id: &str) -> Result<(), StoreError> {

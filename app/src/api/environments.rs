@@ -69,57 +69,97 @@ pub async fn create_environment(
     service_role: String,
 ) -> Result<(), AppError> {
     use super::ssr::{require_user, respond, services};
-    use crate::domain::{EnvironmentSpec, NewEnvironment, validate, validate_new_environment};
     respond(async {
         let user = require_user().await?;
         let services = services()?;
-        let form = NewEnvironment {
-            name: name.trim().to_owned(),
-            region: region.trim().to_owned(),
+        let form = crate::domain::NewEnvironment {
+            name,
+            region,
             max_vcpus,
-            service_role: service_role.trim().to_owned(),
+            service_role,
         };
-        let problems = validate_new_environment(&form);
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(problems));
-        }
-        let max_vcpus = crate::domain::validate::parse_max_vcpus(&form.max_vcpus)
-            .map_err(|p| AppError::Invalid(vec![p]))?;
-        let network = services
-            .cloud
-            .default_network(&form.region)
-            .await
-            .map_err(|e| AppError::Aws(format!("find the default VPC: {e}")))?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "region",
-                    "console.default-vpc",
-                    format!(
-                        "{} has no default VPC; this console needs one for now",
-                        form.region
-                    ),
-                )
-            })?;
-        let role = (!form.service_role.is_empty()).then(|| form.service_role.clone());
-        let spec = EnvironmentSpec::minimal(&form.name, &form.region, max_vcpus, role, network);
-        let problems = validate(&spec);
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(problems));
-        }
-        ensure_name_free(&services, &spec, &user.username).await?;
-        let id = insert(&services, &user, &spec).await?;
-        super::ssr::audit(
-            &services,
-            &user.username,
-            "environment.create",
-            Some(&id),
-            format!("created {} in {}", spec.name, spec.region),
-        )
-        .await?;
+        let id = create(&services, &user, form).await?;
         leptos_axum::redirect(&format!("/environments/{id}/review"));
         Ok(())
     })
     .await
+}
+
+/// Creates an environment from the "new environment" form (checked again here: the
+/// server never trusts the browser) in the region's default VPC; returns its id.
+#[cfg(feature = "ssr")]
+pub async fn create(
+    services: &super::ssr::Services,
+    user: &super::ssr::CurrentUser,
+    form: crate::domain::NewEnvironment,
+) -> Result<String, AppError> {
+    use crate::domain::{EnvironmentSpec, NewEnvironment, validate_new_environment};
+    let form = NewEnvironment {
+        name: form.name.trim().to_owned(),
+        region: form.region.trim().to_owned(),
+        max_vcpus: form.max_vcpus,
+        service_role: form.service_role.trim().to_owned(),
+    };
+    let problems = validate_new_environment(&form);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let max_vcpus = crate::domain::validate::parse_max_vcpus(&form.max_vcpus)
+        .map_err(|p| AppError::Invalid(vec![p]))?;
+    let network = services
+        .cloud
+        .default_network(&form.region)
+        .await
+        .map_err(|e| AppError::Aws(format!("find the default VPC: {e}")))?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "region",
+                "console.default-vpc",
+                format!(
+                    "{} has no default VPC; this console needs one for now",
+                    form.region
+                ),
+            )
+        })?;
+    let role = (!form.service_role.is_empty()).then(|| form.service_role.clone());
+    let spec = EnvironmentSpec::minimal(&form.name, &form.region, max_vcpus, role, network);
+    add(services, user, &spec, "created").await
+}
+
+/// Creates an environment from a whole spec (imported as JSON or YAML): it must pass
+/// validation and its names must be free; returns its id.
+#[cfg(feature = "ssr")]
+pub async fn import_spec(
+    services: &super::ssr::Services,
+    user: &super::ssr::CurrentUser,
+    spec: &crate::domain::EnvironmentSpec,
+) -> Result<String, AppError> {
+    add(services, user, spec, "imported").await
+}
+
+/// Validates `spec`, checks its names are free, stores it and audits the creation.
+#[cfg(feature = "ssr")]
+async fn add(
+    services: &super::ssr::Services,
+    user: &super::ssr::CurrentUser,
+    spec: &crate::domain::EnvironmentSpec,
+    how: &str,
+) -> Result<String, AppError> {
+    let problems = crate::domain::validate(spec);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    ensure_name_free(services, spec, &user.username).await?;
+    let id = insert(services, user, spec).await?;
+    super::ssr::audit(
+        services,
+        &user.username,
+        "environment.create",
+        Some(&id),
+        format!("{how} {} in {}", spec.name, spec.region),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// The environment page: spec, resources as AWS reports them, and the latest run.

@@ -18,6 +18,7 @@ pub mod sharing;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tasks;
+pub mod tokens;
 pub mod types;
 
 pub use error::AppError;

@@ -47,6 +47,7 @@ pub struct QueueView {
 
 /// What a submit did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitJobResult {
     /// The job's id.
     pub job_id: String,

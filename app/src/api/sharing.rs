@@ -56,49 +56,12 @@ pub async fn create_share_link(
     role: String,
     expires_in_days: String,
 ) -> Result<(), AppError> {
-    use super::ssr::{audit, authorize, internal, respond, services, session};
-    use crate::domain::access::parse_link_days;
-    use crate::domain::{Operation, Role};
-    use crate::engine::NewShareLink;
+    use super::ssr::{authorize, internal, respond, services, session};
+    use crate::domain::Operation;
     respond(async {
         let services = services()?;
         let access = authorize(&services, &id, Operation::Share).await?;
-        let role = Role::from_key(&role)
-            .filter(|r| Role::SHAREABLE.contains(r))
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "role",
-                    "console.link-role",
-                    "The role must be viewer, editor or template",
-                )
-            })?;
-        let days = parse_link_days(&expires_in_days).map_err(|p| AppError::Invalid(vec![p]))?;
-        let expires_at = days.map(|d| crate::engine::seconds_from_now(i64::from(d) * 86_400));
-        let token = new_token();
-        services
-            .store
-            .create_share_link(&NewShareLink {
-                environment_id: &id,
-                role,
-                token_hash: &hash_token(&token),
-                created_by: &access.user.username,
-                expires_at: expires_at.as_deref(),
-            })
-            .await?;
-        audit(
-            &services,
-            &access.user.username,
-            "environment.share",
-            Some(&id),
-            format!(
-                "created a {} link{}",
-                role.label(),
-                expires_at
-                    .map(|e| format!(" expiring {e}"))
-                    .unwrap_or_default()
-            ),
-        )
-        .await?;
+        let (_, token) = new_share_link(&services, &access, &role, &expires_in_days).await?;
         session()
             .await?
             .insert(CREATED_LINK_KEY, (id.clone(), format!("/share/{token}")))
@@ -108,6 +71,58 @@ pub async fn create_share_link(
         Ok(())
     })
     .await
+}
+
+/// Checks the role and expiry, stores the link's hash and audits it; returns the link's
+/// id and its token (the only time the token exists outside the link).
+#[cfg(feature = "ssr")]
+pub async fn new_share_link(
+    services: &super::ssr::Services,
+    access: &super::ssr::Access,
+    role: &str,
+    expires_in_days: &str,
+) -> Result<(String, String), AppError> {
+    use crate::domain::Role;
+    use crate::domain::access::parse_link_days;
+    use crate::engine::NewShareLink;
+    let id = &access.env.id;
+    let role = Role::from_key(role)
+        .filter(|r| Role::SHAREABLE.contains(r))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "role",
+                "console.link-role",
+                "The role must be viewer, editor or template",
+            )
+        })?;
+    let days = parse_link_days(expires_in_days).map_err(|p| AppError::Invalid(vec![p]))?;
+    let expires_at = days.map(|d| crate::engine::seconds_from_now(i64::from(d) * 86_400));
+    let token = new_token();
+    let link_id = services
+        .store
+        .create_share_link(&NewShareLink {
+            environment_id: id,
+            role,
+            token_hash: &hash_token(&token),
+            created_by: &access.user.username,
+            expires_at: expires_at.as_deref(),
+        })
+        .await?;
+    super::ssr::audit(
+        services,
+        &access.user.username,
+        "environment.share",
+        Some(id),
+        format!(
+            "created a {} link{}",
+            role.label(),
+            expires_at
+                .map(|e| format!(" expiring {e}"))
+                .unwrap_or_default()
+        ),
+    )
+    .await?;
+    Ok((link_id, token))
 }
 
 /// Revokes a link: whoever gained access through it loses it at once.
@@ -276,7 +291,7 @@ async fn find_link(
 /// A new link token: 32 bytes from a CSPRNG (rand's thread generator, seeded by the
 /// operating system), hex.
 #[cfg(feature = "ssr")]
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     use rand::RngCore;
     let mut bytes = [0_u8; 32];
     rand::rng().fill_bytes(&mut bytes);

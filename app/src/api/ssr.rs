@@ -50,6 +50,16 @@ pub enum AuthMode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyIdentity(pub String);
 
+/// The caller a personal API token authenticated (a request extension set by the
+/// server's bearer-token layer of the REST API): it takes the place of the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiCaller {
+    /// The token's owner.
+    pub user: CurrentUser,
+    /// The token's id (the key of its rate limit).
+    pub token_id: String,
+}
+
 /// What single sign-on accounts have instead of a password hash: no password matches.
 pub const SSO_PASSWORD_HASH: &str = "!single-sign-on";
 
@@ -91,10 +101,16 @@ pub async fn session() -> Result<Session, AppError> {
 /// The signed-in user, if any: from the trusted proxy's assertion in proxy mode (the
 /// account is created on first sight), else from the session.
 pub async fn maybe_user() -> Result<Option<CurrentUser>, AppError> {
+    let parts = use_context::<axum::http::request::Parts>();
+    if let Some(caller) = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ApiCaller>())
+    {
+        return Ok(Some(caller.user.clone()));
+    }
     let services = services()?;
     if services.auth == AuthMode::Proxy {
-        let asserted = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<ProxyIdentity>().cloned());
+        let asserted = parts.and_then(|p| p.extensions.get::<ProxyIdentity>().cloned());
         let Some(ProxyIdentity(username)) = asserted else {
             return Ok(None);
         };

@@ -248,6 +248,7 @@ pub struct RunTasksResult {
 
 /// What a stop-tasks request did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StopTasksResult {
     /// Tasks stopped.
     pub stopped: usize,

@@ -12,6 +12,7 @@ use super::spec::EnvironmentSpec;
 /// A user's relation to one environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Holds a "copy as template" link: sees the redacted config and may copy it.
     Template,
@@ -173,6 +174,7 @@ impl Permissions {
 
 /// A share link as its owner sees it (the token itself is never stored).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareLink {
     /// Opaque id (for revoking).
     pub id: String,
@@ -193,6 +195,7 @@ pub struct ShareLink {
 /// Whether a share link still works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LinkStatus {
     /// It grants its role.
     Live,

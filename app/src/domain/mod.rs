@@ -20,6 +20,7 @@ pub mod resource;
 pub mod run;
 pub mod spec;
 pub mod tasks;
+pub mod tokens;
 pub mod validate;
 
 pub use access::{LinkStatus, Operation, Permissions, Role, ShareLink, allows};

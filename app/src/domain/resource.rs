@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A kind of AWS resource an environment is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ResourceKind {
     /// ECS cluster.
     Cluster,
@@ -104,6 +105,7 @@ impl ResourceKind {
 /// Where the console's journal stands for one resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecordStatus {
     /// The create call was about to be made; whether AWS has it is unknown until read.
     Pending,
@@ -132,6 +134,7 @@ impl RecordStatus {
 
 /// A resource as the console's journal records it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordedResource {
     /// What it is.
     pub kind: ResourceKind,
@@ -149,6 +152,7 @@ pub struct RecordedResource {
 
 /// A resource as AWS describes it now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Observed {
     /// Its ARN.
     pub arn: String,
@@ -168,6 +172,7 @@ pub struct Observed {
 
 /// One resource of an environment: what the journal says and what AWS says now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResourceView {
     /// The kind.
     pub kind: ResourceKind,

@@ -7,6 +7,7 @@ pub mod live;
 /// What a run does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RunKind {
     /// Apply the plan.
     Apply,
@@ -49,6 +50,7 @@ impl RunKind {
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RunState {
     /// In progress.
     Running,
@@ -71,6 +73,7 @@ impl RunState {
 
 /// A run: an apply, destroy, plan or refresh.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunRecord {
     /// Opaque id.
     pub id: String,
@@ -90,6 +93,7 @@ pub struct RunRecord {
 
 /// One line of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// When (RFC 3339).
     pub at: String,
@@ -107,6 +111,7 @@ pub struct AuditEntry {
 
 /// One saved revision of an environment's spec (the spec itself is fetched apart).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revision {
     /// 1 for the spec the environment was created with, then +1 per save.
     pub number: u64,
@@ -120,6 +125,7 @@ pub struct Revision {
 
 /// One step of a run, timed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunStep {
     /// What it did, e.g. "create ECS cluster infer".
     pub step: String,
@@ -133,6 +139,7 @@ pub struct RunStep {
 
 /// A run with its steps, oldest step first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunHistory {
     /// The run.
     pub run: RunRecord,

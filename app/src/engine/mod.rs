@@ -15,7 +15,7 @@ pub use capacity::sample as sample_capacity;
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
     AuditEntry, CallerIdentity, Cloud, DesiredResource, ENVIRONMENT_TAG, EnvironmentOverview,
-    EnvironmentRecord, IndexedEnvironment, NewShareLink, Observed, Revision, Role, RunKind,
+    EnvironmentRecord, IndexedEnvironment, NewApiToken, NewShareLink, Observed, Revision, Role, RunKind,
     RunRecord, RunState, ShareLink, Store, UPDATABLE_IN_PLACE, UserRecord, session_name,
     tagged_for, tags_for,
 };

@@ -368,6 +368,21 @@ pub struct EnvironmentOverview {
     pub run: Option<RunRecord>,
 }
 
+/// A personal API token to store: the token's hash, never the token.
+#[derive(Clone, Debug)]
+pub struct NewApiToken<'a> {
+    /// Its owner.
+    pub user_id: &'a str,
+    /// What the owner called it.
+    pub name: &'a str,
+    /// SHA-256 of the token, hex.
+    pub token_hash: &'a str,
+    /// Its first characters, shown in the list.
+    pub shown: &'a str,
+    /// Expiry (RFC 3339 UTC to the second), if any.
+    pub expires_at: Option<&'a str>,
+}
+
 /// A share link to store: the token's hash, never the token.
 #[derive(Clone, Debug)]
 pub struct NewShareLink<'a> {
@@ -458,6 +473,22 @@ pub trait Store: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Records that `user_id` opened the link (idempotent).
     async fn grant(&self, link: &ShareLink, user_id: &str) -> Result<(), StoreError>;
+    /// Stores a personal API token; returns its id.
+    async fn create_api_token(&self, token: &NewApiToken<'_>) -> Result<String, StoreError>;
+    /// The user's API tokens, newest first (revoked and expired ones included).
+    async fn api_tokens(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<crate::domain::tokens::ApiToken>, StoreError>;
+    /// Revokes one of the user's tokens; false if the user has no such live token.
+    async fn revoke_api_token(&self, user_id: &str, token_id: &str) -> Result<bool, StoreError>;
+    /// The token whose hash is `token_hash` if it works at `now` (neither revoked nor
+    /// expired), with its owner; its last use is recorded to the minute.
+    async fn use_api_token(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<(crate::domain::tokens::ApiToken, UserRecord)>, StoreError>;
     /// One environment by id.
     async fn get_environment(&self, id: &str) -> Result<Option<EnvironmentRecord>, StoreError>;
 

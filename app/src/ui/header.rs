@@ -23,12 +23,14 @@ pub fn Header() -> impl IntoView {
                             {match info.username {
                                 Some(name) if info.single_sign_on => view! {
                                     <span class="user" id="current-user" title="signed in by single sign-on">{name}</span>
+                                    <a href="/account/tokens">"API tokens"</a>
                                 }.into_any(),
                                 None if info.single_sign_on => view! {
                                     <span class="notice">"Not signed in by single sign-on"</span>
                                 }.into_any(),
                                 Some(name) => view! {
                                     <span class="user" id="current-user">{name}</span>
+                                    <a href="/account/tokens">"API tokens"</a>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit" class="link">"Sign out"</button>
                                     </ActionForm>

@@ -11,6 +11,7 @@ mod live;
 mod queue;
 mod sharing;
 mod tasks;
+mod tokens;
 mod widgets;
 
 use leptos::prelude::*;
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/environments/:id/tasks") view=tasks::TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/queue") view=queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/capacity") view=capacity::CapacityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/tokens") view=tokens::TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/share/:token") view=sharing::LinkPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -20,6 +20,7 @@ use super::spec::EnvironmentSpec;
 /// What a step does to its resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     /// Create it (or, after an interrupted run, adopt it if AWS already has it).
     Create,
@@ -48,6 +49,7 @@ impl Action {
 
 /// One field that changes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     /// The AWS field.
     pub field: String,
@@ -62,6 +64,7 @@ pub struct FieldChange {
 /// How a replacement proceeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReplaceOrder {
     /// The new one is created first, then the old one deleted (definitions: a new
     /// revision, then the old one deregistered).
@@ -74,6 +77,7 @@ pub enum ReplaceOrder {
 
 /// One resource's step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     /// Which resource.
     pub kind: ResourceKind,
@@ -93,6 +97,7 @@ pub struct Step {
 
 /// A field whose value in AWS differs from what the console applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Drift {
     /// The resource.
     pub kind: ResourceKind,
@@ -106,6 +111,7 @@ pub struct Drift {
 
 /// An ordered list of steps: dependencies first; deletes last, in reverse order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plan {
     /// The journal serial the plan was made from; apply refuses a newer journal.
     pub serial: u64,

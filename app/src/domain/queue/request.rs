@@ -23,6 +23,7 @@ const FARGATE_VCPUS: [&str; 7] = ["0.25", "0.5", "1", "2", "4", "8", "16"];
 /// The submit-job form as typed: text, so each bad value is reported by its field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubmitJobForm {
     /// Job name.
     pub name: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A Batch job's state, in lifecycle order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum JobState {
     /// Accepted, not yet evaluated by the scheduler.
     Submitted,
@@ -76,6 +77,7 @@ pub fn stopper(state: JobState) -> Option<Stopper> {
 
 /// A job as batch:ListJobs summarises it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobSummary {
     /// Job id (an array child's is `<parent id>:<index>`).
     pub id: String,
@@ -107,6 +109,7 @@ pub struct JobSummary {
 
 /// One attempt of a job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attempt {
     /// Its container's exit code.
     pub exit_code: Option<i32>,
@@ -122,6 +125,7 @@ pub struct Attempt {
 
 /// An array job's children by state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArrayStatus {
     /// How many children (the parent's), or `None` for a child.
     pub size: Option<u32>,
@@ -133,6 +137,7 @@ pub struct ArrayStatus {
 
 /// A job as batch:DescribeJobs details it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobDetail {
     /// What the table shows.
     pub summary: JobSummary,
@@ -161,6 +166,7 @@ impl JobDetail {
 /// One state's count. Counting pages through batch:ListJobs; past
 /// [`COUNT_PAGES_MAX`] pages it stops, and `more` says there are more.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateCount {
     /// The state.
     pub state: JobState,
@@ -172,6 +178,7 @@ pub struct StateCount {
 
 /// Jobs per state, every state in lifecycle order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobCounts {
     /// One entry per state of [`JobState::ALL`].
     pub states: Vec<StateCount>,
@@ -347,6 +354,7 @@ pub struct JobPage {
 
 /// What stopping selected jobs did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StopJobsReport {
     /// Jobs cancelled (batch:CancelJob).
     pub cancelled: Vec<String>,

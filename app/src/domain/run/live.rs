@@ -9,6 +9,7 @@ use crate::domain::plan::{Action, Plan};
 
 /// The environment's latest apply, destroy or refresh, as the server read it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveRun {
     /// The run.
     pub run: RunRecord,
@@ -170,6 +171,7 @@ impl AwsErrorParts {
 /// What the page offers after a failed apply: applying the plan made now from the journal
 /// the run left, which holds the failed step and those it never reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetryOffer {
     /// The failed run.
     pub run_id: String,
@@ -187,6 +189,7 @@ pub struct RetryOffer {
 /// The live part of the environment page: the latest run and, after a failed apply, the
 /// retry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveState {
     /// The latest apply, destroy or refresh.
     pub run: Option<LiveRun>,

@@ -9,6 +9,7 @@ use super::EnvironmentSpec;
 
 /// One field that differs between two specs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpecChange {
     /// Dotted path of the field, e.g. `compute_environment.max_vcpus` or
     /// `task_definition.containers[0].image`.

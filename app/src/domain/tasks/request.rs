@@ -19,6 +19,7 @@ pub const STOP_REASON_MAX: usize = 255;
 /// (fields left out of a request are empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunTasksForm {
     /// How many tasks (1-100).
     pub count: String,

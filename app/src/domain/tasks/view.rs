@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// An ECS task's last status, in lifecycle order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskStatus {
     /// Waiting for capacity (a capacity provider is scaling out) or for its network
     /// interface.
@@ -71,6 +72,7 @@ impl TaskStatus {
 
 /// One container of a task.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContainerState {
     /// Container name.
     pub name: String,
@@ -84,6 +86,7 @@ pub struct ContainerState {
 
 /// An ECS task as the task view shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskSummary {
     /// Task ARN.
     pub arn: String,

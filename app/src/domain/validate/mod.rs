@@ -23,6 +23,7 @@ use super::spec::EnvironmentSpec;
 
 /// One broken rule, located by its field path (e.g. `compute_environment.max_vcpus`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// Dotted path of the field, as named in forms and the spec.
     pub field: String,
