@@ -84,6 +84,50 @@ impl Client {
         self.call("create_environment", &form).await
     }
 
+    /// Calls the REST API: `method` `/api/v1{path}` with a bearer `token` (if any) and a
+    /// JSON body (if any); the status and the JSON answer (`Null` for an empty one).
+    pub async fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"));
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        let reply = self.send(req.unwrap()).await;
+        let json = if reply.body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            // Text answers (exports) come back as a string.
+            serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::String(reply.body))
+        };
+        (reply.status, json)
+    }
+
+    /// Creates a personal API token through the tokens page's server function.
+    pub async fn token(&mut self, name: &str) -> String {
+        let r = self
+            .call(
+                "create_api_token",
+                &[("name", name), ("expires_in_days", "30")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let created: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        created["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn get_response(&mut self, path: &str) -> axum::response::Response {
         let req = Request::get(path).header(header::ACCEPT, "text/html");
         self.router
