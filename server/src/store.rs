@@ -1,17 +1,17 @@
 //! The storage adapter: implements the engine's [`app::engine::Store`] port with sqlx on
 //! SQLite (one file, WAL). Migrations live in `server/migrations`.
 
+use app::domain::tokens::ApiToken;
 use app::domain::{
     EnvironmentSpec, RecordStatus, RecordedResource, RecordedState, ResourceKind, RunKind,
     RunRecord, RunState,
 };
-use app::domain::tokens::ApiToken;
 use app::domain::{Revision, Role, ShareLink};
 use std::collections::HashMap;
 
 use app::engine::{
-    AuditEntry, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewApiToken, NewShareLink, Store,
-    StoreError, UserRecord, now_seconds,
+    AuditEntry, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewApiToken,
+    NewShareLink, Store, StoreError, UserRecord, now_seconds,
 };
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};

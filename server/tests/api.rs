@@ -65,7 +65,10 @@ async fn tokens_are_shown_once_stored_hashed_and_stop_working_when_revoked_or_ex
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let created: Value = serde_json::from_str(&r.body).unwrap();
     let token = created["token"].as_str().unwrap().to_owned();
-    assert!(token.starts_with("bcon_") && token.len() == 5 + 64, "{token}");
+    assert!(
+        token.starts_with("bcon_") && token.len() == 5 + 64,
+        "{token}"
+    );
     let page: Value = serde_json::from_str(&alice.call("get_api_tokens", &[]).await.body).unwrap();
     assert_eq!(page["created"]["token"], token.as_str(), "shown once...");
     let page: Value = serde_json::from_str(&alice.call("get_api_tokens", &[]).await.body).unwrap();
@@ -164,10 +167,11 @@ async fn tokens_are_shown_once_stored_hashed_and_stop_working_when_revoked_or_ex
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Created and revoked tokens are audited.
-    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit WHERE action LIKE 'token.%'")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit WHERE action LIKE 'token.%'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(actions.iter().filter(|a| *a == "token.create").count(), 2);
     assert_eq!(actions.iter().filter(|a| *a == "token.revoke").count(), 1);
 }
@@ -176,12 +180,7 @@ async fn tokens_are_shown_once_stored_hashed_and_stop_working_when_revoked_or_ex
 async fn each_token_is_rate_limited_on_its_own() {
     let moto = common::moto().await;
     let dir = tempfile::tempdir().unwrap();
-    let console = console_with(
-        &moto.endpoint,
-        &dir,
-        &["--api-requests-per-minute", "3"],
-    )
-    .await;
+    let console = console_with(&moto.endpoint, &dir, &["--api-requests-per-minute", "3"]).await;
     let mut alice = signed_up(&console.router, "alice").await;
     let (first, second) = (alice.token("one").await, alice.token("two").await);
     for _ in 0..3 {
@@ -198,7 +197,11 @@ async fn each_token_is_rate_limited_on_its_own() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=20).contains(&retry), "Retry-After {retry}");
     // The other token has its own allowance.
     assert_eq!(
@@ -246,7 +249,12 @@ async fn every_route_for_every_role() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let (_, doc) = api
-        .api("GET", &format!("/environments/{id}/spec"), Some(&owner), None)
+        .api(
+            "GET",
+            &format!("/environments/{id}/spec"),
+            Some(&owner),
+            None,
+        )
         .await;
     assert_eq!(doc["revision"], 1);
     let mut spec = doc["spec"].clone();
@@ -276,14 +284,23 @@ async fn every_route_for_every_role() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{link}");
-        let token = link["path"].as_str().unwrap().strip_prefix("/share/").unwrap();
+        let token = link["path"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("/share/")
+            .unwrap();
         let r = clients[i]
             .call("accept_share_link", &[("token", token)])
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
     let (_, links) = clients[0]
-        .api("GET", &format!("/environments/{id}/links"), Some(&owner), None)
+        .api(
+            "GET",
+            &format!("/environments/{id}/links"),
+            Some(&owner),
+            None,
+        )
         .await;
     // The template link is the one revoked at the end.
     let link_id = links
@@ -485,7 +502,10 @@ async fn every_route_for_every_role() {
                 ));
             }
             if status.is_client_error() || status.is_server_error() {
-                assert!(answer["error"].is_string() && answer["message"].is_string(), "{answer}");
+                assert!(
+                    answer["error"].is_string() && answer["message"].is_string(),
+                    "{answer}"
+                );
             }
         }
     }
@@ -495,11 +515,17 @@ async fn every_route_for_every_role() {
     let (_, mine) = clients[0]
         .api("GET", &format!("{e}/spec"), Some(&tokens[0]), None)
         .await;
-    assert_eq!(mine["spec"]["assume_role"]["external_id"], "s3cr3t-external-id");
+    assert_eq!(
+        mine["spec"]["assume_role"]["external_id"],
+        "s3cr3t-external-id"
+    );
     let (_, theirs) = clients[2]
         .api("GET", &format!("{e}/spec"), Some(&tokens[2]), None)
         .await;
-    assert_eq!(theirs["spec"]["assume_role"]["external_id"], "(redacted)", "{theirs}");
+    assert_eq!(
+        theirs["spec"]["assume_role"]["external_id"], "(redacted)",
+        "{theirs}"
+    );
     let (_, page) = clients[2].api("GET", &e, Some(&tokens[2]), None).await;
     assert_eq!(page["spec"]["assume_role"]["external_id"], "(redacted)");
     assert_eq!(page["role"], "viewer");
@@ -532,9 +558,7 @@ async fn the_api_answers_bad_requests_with_json_errors_and_serves_its_document()
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["problems"][0]["field"], "query");
-    let (status, body) = alice
-        .api("GET", "/no/such/route", Some(&token), None)
-        .await;
+    let (status, body) = alice.api("GET", "/no/such/route", Some(&token), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "not_found");
 
@@ -555,20 +579,126 @@ async fn the_api_answers_bad_requests_with_json_errors_and_serves_its_document()
     let r = alice.get("/api/v1/openapi.json").await;
     assert_eq!(r.status, StatusCode::OK);
     let doc: Value = serde_json::from_str(&r.body).unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     assert_eq!(doc["servers"][0]["url"], "/api/v1");
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     let paths = doc["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(operations, 32, "{:?}", paths.keys().collect::<Vec<_>>());
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             assert!(op["operationId"].is_string(), "{method} {path}");
-            assert!(op["responses"]["401"].is_object(), "{method} {path} documents 401");
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} documents 401"
+            );
         }
     }
     // The reference page lists them.
     let r = alice.get("/api/v1/docs").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("POST /api/v1/environments/{id}/apply"), "{}", &r.body[..500]);
+    assert!(
+        r.body.contains("POST /api/v1/environments/{id}/apply"),
+        "{}",
+        &r.body[..500]
+    );
+}
+
+#[tokio::test]
+async fn specs_import_from_the_page_and_actions_show_their_command_and_aws_requests() {
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(&moto.endpoint, &dir).await;
+    let mut alice = signed_up(&console.router, "alice").await;
+    let token = alice.token("t").await;
+    let (_, created) = alice
+        .api(
+            "POST",
+            "/environments",
+            Some(&token),
+            Some(json!({"name": "source", "region": "us-east-1", "max_vcpus": 16})),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    // Export as YAML, rename, import on the import page's server function.
+    let (status, yaml) = alice
+        .api(
+            "GET",
+            &format!("/environments/{id}/export?format=yaml"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let yaml = yaml.as_str().unwrap().replace("source", "copied");
+    let r = alice
+        .call("import_environment", &[("document", &yaml)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let review = r.location.expect("opens the review page");
+    let copied = review.split('/').nth(2).unwrap().to_owned();
+    let (_, env) = alice
+        .api(
+            "GET",
+            &format!("/environments/{copied}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(env["name"], "copied");
+    assert_eq!(env["spec"]["job_queue"]["name"], "copied-queue");
+    // The same again: the name is taken; a document that is not a spec names the field.
+    let r = alice
+        .call("import_environment", &[("document", &yaml)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.error().problems()[0].field, "name");
+    let r = alice
+        .call("import_environment", &[("document", "name: [unclosed")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error().problems()[0].field, "document");
+    // Through the API as well.
+    let (status, body) = alice
+        .api(
+            "POST",
+            "/environments/import",
+            Some(&token),
+            Some(json!({"document": yaml.replace("copied", "third")})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The review page shows each step's AWS requests and the command lines of the apply.
+    let page = alice.get(&review).await.body;
+    for text in [
+        "AWS requests",
+        "ecs:CreateCluster",
+        "batch:CreateComputeEnvironment",
+        "batch:CreateJobQueue",
+        "&quot;computeEnvironmentName&quot;: &quot;copied-ce&quot;",
+        &format!("console apply {copied} --plan plan.json --wait"),
+    ] {
+        assert!(
+            page.contains(text) || page.contains(&text.replace("&quot;", "\"")),
+            "review page lacks {text}"
+        );
+    }
+    // The environment page: destroy's command line (its AWS requests once applied).
+    let page = alice.get(&format!("/environments/{copied}")).await.body;
+    assert!(
+        page.contains(&format!("console destroy {copied} --confirm copied --wait")),
+        "environment page lacks the destroy command"
+    );
+    // The import page works before hydration (server-rendered form).
+    let page = alice.get("/environments/import").await.body;
+    assert!(page.contains("id=\"import-form\"") && page.contains("name=\"document\""));
 }

@@ -85,6 +85,23 @@ pub async fn create_environment(
     .await
 }
 
+/// Creates an environment from a spec exported as JSON or YAML (pasted on the import
+/// page) and opens its review page. The whole spec is validated; its names must be free.
+#[server(endpoint = "import_environment")]
+pub async fn import_environment(document: String) -> Result<(), AppError> {
+    use super::ssr::{require_user, respond, services};
+    respond(async {
+        let user = require_user().await?;
+        let services = services()?;
+        let spec = crate::domain::export::parse_spec(&document)
+            .map_err(|e| AppError::invalid("document", "console.spec-document", e))?;
+        let id = import_spec(&services, &user, &spec).await?;
+        leptos_axum::redirect(&format!("/environments/{id}/review"));
+        Ok(())
+    })
+    .await
+}
+
 /// Creates an environment from the "new environment" form (checked again here: the
 /// server never trusts the browser) in the region's default VPC; returns its id.
 #[cfg(feature = "ssr")]
@@ -196,7 +213,14 @@ pub async fn get_environment(id: String) -> Result<EnvironmentPage, AppError> {
             plan = access::redact_plan(&plan);
             spec = access::redact_spec(&spec);
         }
+        let destroy_requests = crate::domain::destroy_plan(&journal)
+            .steps
+            .iter()
+            .flat_map(crate::domain::requests::step_requests)
+            .collect();
         Ok(EnvironmentPage {
+            destroy_requests,
+            destroy_command: crate::domain::requests::cli_destroy(&env.id, &env.spec.name),
             activity: services.store.audit_log(&env.id, 20).await?,
             drift: plan.drift,
             run,
@@ -240,6 +264,12 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
             (access::redact_spec(&env.spec), access::redact_plan(&plan))
         };
         Ok(Review {
+            requests: plan
+                .steps
+                .iter()
+                .map(crate::domain::requests::step_requests)
+                .collect(),
+            commands: crate::domain::requests::cli_plan_apply(&env.id),
             cost: crate::domain::pricing::estimate(&spec, &services.prices),
             warnings: crate::domain::warnings(&spec),
             // Only those who may apply get the fingerprint apply asks for.

@@ -55,6 +55,10 @@ pub struct SubmitJobResult {
     pub name: String,
     /// Its array size, for an array job.
     pub array_size: Option<u32>,
+    /// The batch:SubmitJob request sent.
+    pub request: crate::domain::requests::AwsRequest,
+    /// The `console` command that submits the same job.
+    pub command: String,
 }
 
 /// One page of the queue's jobs in `state` (all when empty) matching `search` (a job id
@@ -215,6 +219,8 @@ pub async fn submit_job(
         )
         .await?;
         let cloud = cloud_for(&services, spec, &access.user.username).await?;
+        let request = crate::domain::requests::submit_job_request(&job);
+        let command = crate::domain::requests::cli_submit_job(&access.env.id, &job);
         let job_id = cloud
             .submit_job(&spec.region, &job)
             .await
@@ -223,6 +229,8 @@ pub async fn submit_job(
             job_id,
             name: job.name,
             array_size: job.array_size,
+            request,
+            command,
         })
     })
     .await

@@ -102,10 +102,7 @@ pub async fn session() -> Result<Session, AppError> {
 /// account is created on first sight), else from the session.
 pub async fn maybe_user() -> Result<Option<CurrentUser>, AppError> {
     let parts = use_context::<axum::http::request::Parts>();
-    if let Some(caller) = parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ApiCaller>())
-    {
+    if let Some(caller) = parts.as_ref().and_then(|p| p.extensions.get::<ApiCaller>()) {
         return Ok(Some(caller.user.clone()));
     }
     let services = services()?;

@@ -97,6 +97,10 @@ pub struct EnvironmentPage {
     pub revision: u64,
     /// The latest runs with their timed steps, newest first.
     pub runs: Vec<crate::domain::RunHistory>,
+    /// The AWS requests destroy would make now.
+    pub destroy_requests: Vec<crate::domain::requests::AwsRequest>,
+    /// The `console` command that destroys it.
+    pub destroy_command: String,
 }
 
 /// The review page: the spec and the plan that apply will execute.
@@ -118,6 +122,10 @@ pub struct Review {
     pub revision: u64,
     /// The hourly cost at the environment's maximum size.
     pub cost: crate::domain::pricing::CostEstimate,
+    /// Each plan step's AWS requests, in the order the engine makes them.
+    pub requests: Vec<Vec<crate::domain::requests::AwsRequest>>,
+    /// The `console` commands that plan and apply the same.
+    pub commands: Vec<String>,
 }
 
 /// The history page: revisions, and the diff between two of them.

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod pricing;
 pub mod queue;
 pub mod regions;
+pub mod requests;
 pub mod resource;
 pub mod run;
 pub mod spec;

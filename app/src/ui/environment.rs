@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::widgets::{FieldError, FormError, error_view, run_badge, short_time, use_param};
+use super::widgets::{
+    FieldError, FormError, commands_view, error_view, requests_view, run_badge, short_time,
+    use_param,
+};
 use crate::api::environments::{
     ApplyEnvironment, DestroyEnvironment, ImportResource, RefreshEnvironment, get_environment,
     review_environment,
@@ -10,6 +13,7 @@ use crate::api::environments::{
 use crate::api::live::live_run;
 use crate::api::types::EnvironmentPage as PageData;
 use crate::domain::plan::ReplaceOrder;
+use crate::domain::requests::AwsRequest;
 use crate::domain::{Action, EnvironmentSpec, RunState, Step};
 
 /// The environment page; a run in progress is followed live (`super::live`), and the page
@@ -85,6 +89,8 @@ fn page_view(
     let running = p.run.as_ref().is_some_and(|r| r.state == RunState::Running);
     let id = p.id.clone();
     let can = p.permissions;
+    let (destroy_command, destroy_requests) =
+        (p.destroy_command.clone(), p.destroy_requests.clone());
     let base = format!("/environments/{}", p.id);
     // Three parts with erased types: one view this size overflows rustc's query depth.
     let top = view! {
@@ -237,6 +243,8 @@ fn page_view(
                 <FormError error=destroy_error/>
                 <button type="submit" class="danger" disabled=running>"Destroy"</button>
             </ActionForm>
+            {commands_view(vec![destroy_command])}
+            {requests_view(destroy_requests)}
         })}
     }
     .into_any();
@@ -300,7 +308,7 @@ pub fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
     }
 }
 
-fn step_view(s: &Step) -> impl IntoView + use<> {
+fn step_view(s: &Step, requests: Vec<AwsRequest>) -> impl IntoView + use<> {
     let class = match s.action {
         Action::Create => "step create",
         Action::Update => "step update",
@@ -339,6 +347,7 @@ fn step_view(s: &Step) -> impl IntoView + use<> {
                     </tbody>
                 </table>
             })}
+            {requests_view(requests)}
         </li>
     }
 }
@@ -366,7 +375,7 @@ pub fn ReviewPage() -> impl IntoView {
                     </div>
                     <p>"Nothing is created in AWS until you apply this plan."</p>
                     <ol class="plan" id="plan">
-                        {r.plan.steps.iter().map(step_view).collect_view()}
+                        {r.plan.steps.iter().zip(r.requests.clone()).map(|(s, requests)| step_view(s, requests)).collect_view()}
                     </ol>
                     {cost_view(r.cost.clone())}
                     {(!r.warnings.is_empty()).then(|| view! {
@@ -385,6 +394,7 @@ pub fn ReviewPage() -> impl IntoView {
                                 <FormError error=apply_error/>
                                 <button type="submit">"Apply"</button>
                             </ActionForm>
+                            {commands_view(r.commands.clone())}
                         }.into_any()
                     } else if changes {
                         view! {

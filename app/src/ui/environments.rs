@@ -72,7 +72,11 @@ fn environment_list(list: EnvironmentList) -> AnyView {
     view! {
         <div class="title-row">
             <h1>"Environments"</h1>
-            <a class="button" href="/environments/new" id="new-environment">"New environment"</a>
+            <span>
+                <a class="button" href="/environments/new" id="new-environment">"New environment"</a>
+                " "
+                <a href="/environments/import" id="import-environment">"Import a spec"</a>
+            </span>
         </div>
         <form method="get" action="/" class="search" role="search">
             <label for="search">"Name contains"</label>
@@ -191,5 +195,34 @@ pub fn NewEnvironmentPage() -> impl IntoView {
                 }.into_any()
             })}
         </Suspense>
+    }
+}
+
+/// `/environments/import`: a new environment from a spec exported as JSON or YAML (the
+/// environment page's export, or a file kept in a repository). Checked on the server by
+/// the same rules as every spec; on success the review page opens.
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let import = ServerAction::<crate::api::environments::ImportEnvironment>::new();
+    let error = Signal::derive(move || import.value().get().and_then(Result::err));
+    view! {
+        <h1>"Import an environment"</h1>
+        <p>"Paste a spec exported as JSON or YAML (any schema version). The console checks it against AWS's rules and that its names are free, then shows the plan; nothing is created in AWS until you apply."</p>
+        <ActionForm action=import attr:class="form" attr:id="import-form">
+            <label for="document">"Spec (JSON or YAML)"</label>
+            <textarea id="document" name="document" class="document" required spellcheck="false"></textarea>
+            <super::widgets::FieldError field="document" message=Signal::derive(move || error.get().and_then(|e| e.problem_for("document")))/>
+            {move || error.get().filter(|e| e.problem_for("document").is_none()).map(|e| view! {
+                <div class="form-error" role="alert">
+                    <p>{e.to_string()}</p>
+                    <ul id="import-problems">
+                        {e.problems().iter().map(|p| view! {
+                            <li data-field=p.field.clone()><code>{p.field.clone()}</code> ": " {p.message.clone()}</li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+            <button type="submit">"Import"</button>
+        </ActionForm>
     }
 }

@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=auth::SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/new") view=environments::NewEnvironmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/import") view=environments::ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id") view=environment::EnvironmentPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/review") view=environment::ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/history") view=history::HistoryPage ssr=SsrMode::Async/>

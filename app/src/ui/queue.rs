@@ -9,7 +9,10 @@
 
 use leptos::prelude::*;
 
-use super::widgets::{FieldError, FormError, error_view, short_time, urlencode, use_param};
+use super::widgets::{
+    FieldError, FormError, commands_view, error_view, requests_view, short_time, urlencode,
+    use_param,
+};
 use crate::api::queue::{CancelJobs, QueueView, SubmitJob, SubmitJobResult, get_job, queue_page};
 use crate::domain::queue::{
     JobCounts, JobDetail, JobState, JobSummary, QueueSnapshot, StopJobsReport, stopper,
@@ -384,6 +387,8 @@ fn submit_result_view(r: SubmitJobResult) -> impl IntoView {
                 None => format!("Submitted {}: {}", r.name, r.job_id),
             }}
         </p>
+        {commands_view(vec![r.command])}
+        {requests_view(vec![r.request])}
     }
 }
 

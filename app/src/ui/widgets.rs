@@ -102,6 +102,32 @@ pub fn urlencode(value: &str) -> String {
         .collect()
 }
 
+/// The AWS requests an action makes, each with its operation and fields, folded away.
+pub fn requests_view(requests: Vec<crate::domain::requests::AwsRequest>) -> impl IntoView {
+    (!requests.is_empty()).then(|| {
+        view! {
+            <details class="requests">
+                <summary>{format!("AWS requests ({})", requests.len())}</summary>
+                {requests.into_iter().map(|r| view! {
+                    <p><code class="operation">{r.operation}</code></p>
+                    <pre class="payload">{r.payload}</pre>
+                }).collect_view()}
+            </details>
+        }
+    })
+}
+
+/// The equivalent `console` command lines, folded away.
+pub fn commands_view(commands: Vec<String>) -> impl IntoView {
+    view! {
+        <details class="commands">
+            <summary>"Command line"</summary>
+            <pre class="cli">{commands.join("\n")}</pre>
+            <p class="notice">"The " <code>"console"</code> " command line acts through the REST API with a personal API token (" <a href="/account/tokens">"API tokens"</a> ")."</p>
+        </details>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::short_time;
