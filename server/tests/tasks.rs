@@ -285,6 +285,35 @@ async fn the_task_view_runs_lists_filters_and_stops_tasks_over_http() {
     let ran: RunTasksResult = serde_json::from_str(&r.body).unwrap();
     assert_eq!((ran.requested, ran.started, ran.calls), (12, 12, 2));
     assert!(ran.error.is_none() && ran.failures.is_empty());
+    // What was sent, shown on the page: the two RunTask requests and the API equivalent.
+    let sent: Vec<serde_json::Value> = ran
+        .requests
+        .iter()
+        .map(|r| serde_json::from_str(&r.payload).unwrap())
+        .collect();
+    assert_eq!(ran.requests[0].operation, "ecs:RunTask");
+    assert_eq!(
+        (sent.len(), &sent[0]["count"], &sent[1]["count"]),
+        (2, &10.into(), &2.into())
+    );
+    assert_eq!(sent[0]["launchType"], "FARGATE");
+    assert_eq!(
+        sent[0]["overrides"]["containerOverrides"][0]["command"],
+        serde_json::json!(["python3", "-m", "infer"])
+    );
+    assert_eq!(
+        sent[0]["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+        "ENABLED"
+    );
+    assert!(
+        ran.command.starts_with("curl -X POST")
+            && ran
+                .command
+                .contains(&format!("/api/v1/environments/{id}/tasks"))
+            && ran.command.contains(r#""count":"12""#),
+        "{}",
+        ran.command
+    );
 
     let page = list(&mut owner, &id, "", "").await;
     assert_eq!(page.matching, 12, "{page:?}");

@@ -104,7 +104,20 @@ pub async fn run_tasks(
         .await?;
         let cloud = cloud_for(&services, spec, &access.user.username).await?;
         let report = crate::engine::run_tasks(&*cloud, spec, &request).await;
+        // The calls made (the batches stop at the first refusal).
+        let requests = crate::domain::tasks::batches(request.count)
+            .into_iter()
+            .take(report.calls as usize)
+            .map(|n| crate::domain::requests::run_task_request(&request, n))
+            .collect();
+        let command = crate::domain::requests::curl(
+            "POST",
+            &format!("/environments/{}/tasks", access.env.id),
+            serde_json::to_value(&form).ok().as_ref(),
+        );
         Ok(RunTasksResult {
+            requests,
+            command,
             requested: report.requested,
             started: report.started.len(),
             calls: report.calls,

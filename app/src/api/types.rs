@@ -240,6 +240,10 @@ pub struct TaskPage {
 /// What a run-tasks request did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunTasksResult {
+    /// The ecs:RunTask requests made.
+    pub requests: Vec<crate::domain::requests::AwsRequest>,
+    /// The REST API request that does the same.
+    pub command: String,
     /// Tasks asked for.
     pub requested: u32,
     /// Tasks started.

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::ResourceKind;
 use super::plan::{Action, ReplaceOrder, Step};
 use super::queue::SubmitJob;
+use super::tasks::{Placement, RunTasks};
 
 /// One AWS API request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +250,105 @@ pub fn submit_job_request(job: &SubmitJob) -> AwsRequest {
     request("batch:SubmitJob", payload)
 }
 
+/// The ecs:RunTask request of one call of `count` tasks (the tasks are started in calls
+/// of at most ten).
+pub fn run_task_request(r: &RunTasks, count: u32) -> AwsRequest {
+    let mut payload = serde_json::json!({
+        "cluster": r.cluster,
+        "taskDefinition": r.task_definition,
+        "count": count,
+        "startedBy": r.started_by,
+        "propagateTags": "TASK_DEFINITION",
+    });
+    if !r.tags.is_empty() {
+        payload["tags"] = Value::Array(
+            r.tags
+                .iter()
+                .map(|(k, v)| serde_json::json!({"key": k, "value": v}))
+                .collect(),
+        );
+    }
+    match &r.placement {
+        Placement::ClusterDefault => {}
+        Placement::Fargate => payload["launchType"] = "FARGATE".into(),
+        Placement::Strategy(shares) => {
+            payload["capacityProviderStrategy"] = Value::Array(
+                shares
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "capacityProvider": s.provider, "weight": s.weight, "base": s.base
+                        })
+                    })
+                    .collect(),
+            );
+        }
+    }
+    if let Some(net) = &r.network {
+        payload["networkConfiguration"] = serde_json::json!({
+            "awsvpcConfiguration": {
+                "subnets": net.subnets,
+                "securityGroups": net.security_groups,
+                "assignPublicIp": if net.public_ip { "ENABLED" } else { "DISABLED" },
+            }
+        });
+    }
+    let o = &r.overrides;
+    if !o.is_empty() {
+        let mut container = Map::new();
+        container.insert("name".into(), o.container.clone().into());
+        if let Some(command) = &o.command {
+            container.insert("command".into(), serde_json::json!(command));
+        }
+        if let Some(cpu) = o.cpu {
+            container.insert("cpu".into(), cpu.into());
+        }
+        if let Some(memory) = o.memory {
+            container.insert("memory".into(), memory.into());
+        }
+        if !o.environment.is_empty() {
+            container.insert(
+                "environment".into(),
+                o.environment
+                    .iter()
+                    .map(|(k, v)| serde_json::json!({"name": k, "value": v}))
+                    .collect(),
+            );
+        }
+        if let Some(gpus) = o.gpus {
+            container.insert(
+                "resourceRequirements".into(),
+                serde_json::json!([{"type": "GPU", "value": gpus.to_string()}]),
+            );
+        }
+        payload["overrides"] = serde_json::json!({ "containerOverrides": [container] });
+    }
+    request("ecs:RunTask", payload)
+}
+
+/// The `curl` command that makes the same REST API request (`$CONSOLE_URL` and
+/// `$CONSOLE_TOKEN` set in the shell).
+pub fn curl(method: &str, path: &str, body: Option<&Value>) -> String {
+    let mut words = vec![
+        "curl".to_owned(),
+        "-X".into(),
+        method.to_owned(),
+        "-H".into(),
+        // Double quotes: the shell expands the token.
+        "\"Authorization: Bearer $CONSOLE_TOKEN\"".into(),
+    ];
+    if let Some(body) = body {
+        words.extend([
+            "-H".into(),
+            shell_word("Content-Type: application/json"),
+            "-d".into(),
+            shell_word(&body.to_string()),
+        ]);
+    }
+    words.push(format!("\"$CONSOLE_URL/api/v1{path}\""));
+    words.join(" ")
+}
+
 /// Quotes a word for a POSIX shell when it needs it.
 pub fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
@@ -446,6 +546,20 @@ mod tests {
         assert_eq!(
             cli_plan_apply("e1")[1],
             "console apply e1 --plan plan.json --wait"
+        );
+    }
+
+    #[test]
+    fn curl_commands_expand_the_token_and_quote_the_body() {
+        assert_eq!(
+            curl("POST", "/environments/e1/refresh", None),
+            r#"curl -X POST -H "Authorization: Bearer $CONSOLE_TOKEN" "$CONSOLE_URL/api/v1/environments/e1/refresh""#
+        );
+        let body = serde_json::json!({"reason": "it's done"});
+        assert!(
+            curl("POST", "/x", Some(&body)).contains(r#"-d '{"reason":"it'\''s done"}'"#),
+            "{}",
+            curl("POST", "/x", Some(&body))
         );
     }
 

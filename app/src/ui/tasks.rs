@@ -6,7 +6,10 @@
 
 use leptos::prelude::*;
 
-use super::widgets::{FieldError, FormError, error_view, short_time, urlencode, use_param};
+use super::widgets::{
+    FieldError, FormError, commands_view, error_view, requests_view, short_time, urlencode,
+    use_param,
+};
 use crate::api::tasks::{RunTasks, StopTasks, list_tasks};
 use crate::api::types::{RunTasksResult, StopTasksResult, TaskPage};
 use crate::domain::tasks::{Diagnosis, TaskStatus, TaskSummary};
@@ -281,6 +284,8 @@ fn run_result_view(r: RunTasksResult) -> impl IntoView {
                 </ul>
             })}
             {diagnoses_view(&r.diagnoses, "run-diagnoses")}
+            {commands_view(vec![r.command])}
+            {requests_view(r.requests)}
         </div>
     }
 }

@@ -123,7 +123,7 @@ pub fn commands_view(commands: Vec<String>) -> impl IntoView {
         <details class="commands">
             <summary>"Command line"</summary>
             <pre class="cli">{commands.join("\n")}</pre>
-            <p class="notice">"The " <code>"console"</code> " command line acts through the REST API with a personal API token (" <a href="/account/tokens">"API tokens"</a> ")."</p>
+            <p class="notice">"The " <code>"console"</code> " command line and " <code>"curl"</code> " act through the REST API with a personal API token (" <a href="/account/tokens">"API tokens"</a> ") in " <code>"CONSOLE_TOKEN"</code> "."</p>
         </details>
     }
 }
