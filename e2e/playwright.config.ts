@@ -27,12 +27,24 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: './serve.sh',
-    url: `http://127.0.0.1:${port}/healthz`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: './serve.sh',
+      url: `http://127.0.0.1:${port}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
+      // The live-apply test's console: AWS slowed to real-world pace by e2e/slow-aws.py.
+      command: './serve.sh',
+      env: { E2E_PORT: String(port + 1), E2E_AWS_DELAY: '0.8' },
+      url: `http://127.0.0.1:${port + 1}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

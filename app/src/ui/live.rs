@@ -24,6 +24,7 @@ pub struct Live {
     pushed: RwSignal<Option<LiveState>>,
     now: RwSignal<f64>,
     retry: ServerAction<RetryApply>,
+    error: Signal<Option<AppError>>,
 }
 
 impl Live {
@@ -35,12 +36,13 @@ impl Live {
         data: Resource<Result<LiveState, AppError>>,
         tick: RwSignal<u32>,
     ) -> Self {
+        let retry = ServerAction::<RetryApply>::new();
         let live = Live {
             pushed: RwSignal::new(None),
             now: RwSignal::new(0.0),
-            retry: ServerAction::<RetryApply>::new(),
+            retry,
+            error: Signal::derive(move || retry.value().get().and_then(Result::err)),
         };
-        let retry = live.retry;
         Effect::new(move |_| {
             if retry.version().get() > 0 {
                 tick.update(|t| *t += 1);
@@ -51,13 +53,24 @@ impl Live {
     }
 
     /// The panel for `initial`, the state read with the page; updated by pushed events.
+    ///
+    /// Called inside the page's `Suspend`, whose owner is disposed at every re-read: the
+    /// panel creates no signal of its own (a derived signal made here would be read by
+    /// the old view after its disposal, a panic that stops the page's reactivity); it
+    /// reads `pushed` and the retry's error, which live as long as the page.
     pub fn panel(self, initial: LiveState, id: String) -> AnyView {
-        let Live { pushed, now, retry } = self;
-        let error = Signal::derive(move || retry.value().get().and_then(Result::err));
-        let state = Signal::derive(move || pushed.get().unwrap_or_else(|| initial.clone()));
+        let Live {
+            pushed,
+            now,
+            retry,
+            error,
+        } = self;
         view! {
             {move || {
-                let s = state.get();
+                let s = pushed
+                    .try_get()
+                    .flatten()
+                    .unwrap_or_else(|| initial.clone());
                 s.run.map(|run| run_view(run, s.retry, now, retry, error, &id))
             }}
         }
