@@ -23,6 +23,7 @@ pub mod spec;
 pub mod tasks;
 pub mod tokens;
 pub mod validate;
+pub mod wizard;
 
 pub use access::{LinkStatus, Operation, Permissions, Role, ShareLink, allows};
 pub use plan::{Action, FieldChange, Plan, RecordedState, Step, destroy_plan, plan};
