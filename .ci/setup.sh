@@ -36,3 +36,9 @@ if ! .venv/bin/python -c 'import moto' 2>/dev/null; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet -r .ci/requirements-moto.txt
 fi
+
+SCHEMATHESIS_VERSION=4.32.5
+if ! .venv/bin/st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION (the REST API fuzzer) into .venv"
+  .venv/bin/pip install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+fi

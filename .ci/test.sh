@@ -45,6 +45,9 @@ cargo leptos build
 say "unit and integration tests (domain, engine, store, HTTP; AWS = moto)"
 cargo test --locked -p app -p server
 
+say "the REST API fuzzed against a live console (schemathesis, from the OpenAPI document)"
+.ci/api-fuzz.sh
+
 say "the validation suite again, compiled to WASM (the browser's copy of the rules)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p app --lib --target wasm32-unknown-unknown

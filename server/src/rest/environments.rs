@@ -16,7 +16,8 @@ use super::call::{ApiError, ApiState, ErrorBody, call, caller};
 /// Which page of environments.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
-    /// Page number, from 1 (50 per page).
+    /// Page number, from 1 (50 per page; 0 is the first, past the end the last).
+    #[param(format = "uint32", maximum = 4294967295usize)]
     pub page: Option<u32>,
     /// Only names containing this text (any case).
     pub search: Option<String>,
@@ -97,6 +98,7 @@ pub struct NewEnvironment {
     /// The AWS region.
     pub region: String,
     /// The compute environment's maximum vCPUs.
+    #[schema(minimum = 1, maximum = 10000)]
     pub max_vcpus: u32,
     /// The Batch service role's ARN (none: the service-linked role).
     #[serde(default)]

@@ -64,7 +64,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The API's routes and its OpenAPI document.
 fn api() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(sharing::me))
         .routes(routes!(sharing::tokens, sharing::create_token))
         .routes(routes!(sharing::revoke_token))
@@ -91,7 +91,87 @@ fn api() -> (Router<ApiState>, utoipa::openapi::OpenApi) {
         .routes(routes!(operate::tasks, operate::run_tasks))
         .routes(routes!(operate::stop_tasks))
         .routes(routes!(operate::capacity))
-        .split_for_parts()
+        .split_for_parts();
+    (routes, complete_responses(doc))
+}
+
+/// What every operation can answer besides what its `#[utoipa::path]` lists: 422 when
+/// its path, query or body cannot be read (the extractors' refusals, `extract.rs`), 429
+/// from the bearer layer's rate limit; and a description for each response, which
+/// OpenAPI requires and utoipa leaves out when none is given.
+fn complete_responses(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::schema::{Object, Ref, Type};
+    use utoipa::openapi::{Content, RefOr, Response, header::Header};
+    let error = |description: &str| {
+        Response::builder()
+            .description(description)
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+            )
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut op.responses.responses;
+            let reads_request =
+                op.parameters.as_ref().is_some_and(|p| !p.is_empty()) || op.request_body.is_some();
+            if reads_request && !responses.contains_key("422") {
+                responses.insert(
+                    "422".to_owned(),
+                    RefOr::T(error(
+                        "the path, query or body cannot be read, or a field breaks a rule; each problem names it",
+                    )),
+                );
+            }
+            let mut limited =
+                error("this token made too many requests; retry after Retry-After seconds");
+            limited.headers.insert(
+                "Retry-After".to_owned(),
+                RefOr::T(Header::new(Object::with_type(Type::Integer))),
+            );
+            responses
+                .entry("429".to_owned())
+                .or_insert(RefOr::T(limited));
+            for (status, response) in responses.iter_mut() {
+                if let RefOr::T(r) = response
+                    && r.description.is_empty()
+                {
+                    r.description = default_description(status).to_owned();
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// The description of a response that its declaration leaves without one.
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "created",
+        "202" => "accepted",
+        "204" => "done",
+        "401" => "no valid API token (missing, unknown, revoked or expired)",
+        "403" => "the caller's role on the environment does not allow this",
+        "404" => "no such environment or item, or not shared with the caller",
+        "409" => {
+            "the environment's state does not allow this now (a run in progress, not applied, a newer revision)"
+        }
+        "422" => "a field breaks a rule; each problem names it",
+        "502" => "AWS refused the request",
+        "503" => "the console is shutting down",
+        _ => "see the error body",
+    }
 }
 
 /// The OpenAPI document (what `/api/v1/openapi.json` serves).

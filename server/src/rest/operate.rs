@@ -70,7 +70,8 @@ pub async fn jobs(
 
 /// Submits a job to the environment's queue with its job definition (fields as in the
 /// console's form, checked by the same rules).
-#[utoipa::path(post, path = "/environments/{id}/jobs", tag = "jobs", request_body = SubmitJobForm,
+#[utoipa::path(post, path = "/environments/{id}/jobs", tag = "jobs",
+    request_body(content = SubmitJobForm, example = json!({"name": "nightly-eval", "command": "python3 eval.py --shard 1"})),
     params(("id" = String, Path, description = "environment id")),
     responses((status = 201, body = SubmitJobResult), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -102,7 +103,7 @@ pub async fn job(
 /// Jobs to stop.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StopRequest {
-    /// Their ids (jobs) or ARNs (tasks).
+    /// Their ids (jobs), or ids or ARNs (tasks).
     pub ids: Vec<String>,
     /// Why (shown in AWS).
     pub reason: String,
@@ -133,7 +134,8 @@ pub struct TasksQuery {
     pub status: Option<String>,
     /// Task id, ARN, definition or starter contains this.
     pub search: Option<String>,
-    /// Page from 1 (50 per page).
+    /// Page from 1 (50 per page; 0 is the first, past the end the last).
+    #[param(format = "uint32", maximum = 4294967295usize)]
     pub page: Option<u32>,
 }
 
@@ -142,8 +144,7 @@ pub struct TasksQuery {
 pub struct TasksPage {
     /// The cluster's name.
     pub cluster: String,
-    /// Tasks per last status.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    /// Tasks per last status: `[status, count]` pairs.
     pub counts: Vec<(TaskStatus, usize)>,
     /// How many match the filter and search.
     pub matching: u32,
@@ -208,7 +209,8 @@ pub struct RunTasksResult {
 
 /// Runs the environment's task definition on its cluster (fields as in the console's
 /// form, checked by the same rules).
-#[utoipa::path(post, path = "/environments/{id}/tasks", tag = "tasks", request_body = RunTasksForm,
+#[utoipa::path(post, path = "/environments/{id}/tasks", tag = "tasks",
+    request_body(content = RunTasksForm, example = json!({"count": "2", "placement": "fargate"})),
     params(("id" = String, Path, description = "environment id")),
     responses((status = 200, body = RunTasksResult), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -241,11 +243,41 @@ pub async fn stop_tasks(
     Path(id): Path<String>,
     Json(body): Json<StopRequest>,
 ) -> Result<Json<StopTasksResult>, ApiError> {
-    let r = call(&state, parts, move || {
-        app::api::tasks::stop_tasks(id, Some(body.ids), Some(body.reason))
+    let r = call(&state, parts, move || async move {
+        // Ids that cannot name a task are refused before any StopTask call (after the
+        // caller's access, as every other refusal): ECS would refuse each anyway, and
+        // the emulator answers 500, which the SDK retries for half a minute.
+        let services = app::api::ssr::services()?;
+        app::api::ssr::authorize(&services, &id, app::domain::Operation::CancelJobs).await?;
+        if let Some(bad) = body.ids.iter().find(|t| !is_task_ref(t)) {
+            return Err(app::api::AppError::invalid(
+                "ids",
+                "ecs.task-id",
+                format!("{bad:?} is not an ECS task id or task ARN"),
+            ));
+        }
+        app::api::tasks::stop_tasks(id, Some(body.ids), Some(body.reason)).await
     })
     .await?;
     Ok(Json(r))
+}
+
+/// Whether `text` can name an ECS task: its id (32 hex digits, or a UUID as older tasks
+/// and the emulator have) or an ARN ending in one.
+fn is_task_ref(text: &str) -> bool {
+    let id = app::domain::tasks::task_id(text);
+    if id.len() != text.len() && !text.starts_with("arn:") {
+        return false;
+    }
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match id.len() {
+        32 => hex(id),
+        36 => {
+            let parts: Vec<&str> = id.split('-').collect();
+            parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| hex(p))
+        }
+        _ => false,
+    }
 }
 
 /// Which window of samples.
@@ -288,4 +320,31 @@ pub async fn capacity(
         samples: count(page.samples),
         aws_error: page.aws_error,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_task_ref;
+
+    #[test]
+    fn task_refs() {
+        for ok in [
+            "0123456789abcdef0123456789abcdef",
+            "3b5d5b09-3ecb-40fd-a25a-51bf6b3f1825",
+            "arn:aws:ecs:us-east-1:123456789012:task/fuzz-env/0123456789abcdef0123456789abcdef",
+            "arn:aws:ecs:us-east-1:123456789012:task/3b5d5b09-3ecb-40fd-a25a-51bf6b3f1825",
+        ] {
+            assert!(is_task_ref(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "x",
+            "0123456789abcdef0123456789abcdeg",
+            "3b5d5b093ecb-40fd-a25a-51bf6b3f1825-",
+            "fuzz-env/0123456789abcdef0123456789abcdef",
+            "arn:aws:ecs:us-east-1:123456789012:task/fuzz-env/",
+        ] {
+            assert!(!is_task_ref(bad), "{bad}");
+        }
+    }
 }

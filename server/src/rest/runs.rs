@@ -181,6 +181,7 @@ pub async fn latest(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HistoryQuery {
     /// The newest this many runs (1-100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

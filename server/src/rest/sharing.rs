@@ -75,6 +75,7 @@ pub struct NewToken {
     pub name: String,
     /// Days until it expires (1-365; none: never).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -184,6 +185,7 @@ pub struct NewLink {
     pub role: String,
     /// Days until it expires (1-365; none: never).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<u32>,
 }
 

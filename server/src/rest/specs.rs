@@ -55,6 +55,7 @@ pub async fn get_spec(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SaveSpec {
     /// The revision the edit started from; refused (409) if it is no longer the latest.
+    #[schema(format = "uint64")]
     pub base_revision: u64,
     /// The whole edited spec (any schema version).
     #[schema(value_type = Object)]
@@ -101,8 +102,10 @@ pub async fn put_spec(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DiffQuery {
     /// The older revision.
+    #[param(format = "uint64")]
     pub from: Option<u64>,
     /// The newer revision.
+    #[param(format = "uint64")]
     pub to: Option<u64>,
 }
 
@@ -140,13 +143,14 @@ pub async fn revisions(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RestoreRequest {
     /// The latest revision, as the caller saw it.
+    #[schema(format = "uint64")]
     pub base_revision: u64,
 }
 
 /// Saves revision `number`'s spec as a new revision.
 #[utoipa::path(post, path = "/environments/{id}/revisions/{number}/restore", tag = "specs",
     request_body = RestoreRequest,
-    params(("id" = String, Path, description = "environment id"), ("number" = u64, Path, description = "the revision to restore")),
+    params(("id" = String, Path, description = "environment id"), ("number" = u64, Path, format = "uint64", description = "the revision to restore")),
     responses((status = 200, body = SpecDocument, description = "the new revision"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
