@@ -36,7 +36,8 @@ pub struct ApiState {
 
 /// A limiter allowing each token `per_minute` requests a minute, in bursts of as many.
 pub fn token_limiter(per_minute: u32) -> TokenLimiter {
-    let per_minute = std::num::NonZeroU32::new(per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+    let per_minute =
+        std::num::NonZeroU32::new(per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
     governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute))
 }
 

@@ -110,11 +110,7 @@ pub fn page(doc: &OpenApi) -> String {
             html.push_str("</ul>");
         }
         if let Some(utoipa::openapi::RefOr::T(body)) = &op.request_body {
-            let schemas: Vec<String> = body
-                .content
-                .values()
-                .filter_map(content_schema)
-                .collect();
+            let schemas: Vec<String> = body.content.values().filter_map(content_schema).collect();
             html.push_str(&format!(
                 "<h3>Request body</h3><p><code>{}</code></p>",
                 esc(&schemas.join(", "))
@@ -134,7 +130,11 @@ pub fn page(doc: &OpenApi) -> String {
                 }
                 utoipa::openapi::RefOr::Ref(r) => r.ref_location.clone(),
             };
-            html.push_str(&format!("<li><strong>{}</strong> {}</li>", esc(status), esc(&text)));
+            html.push_str(&format!(
+                "<li><strong>{}</strong> {}</li>",
+                esc(status),
+                esc(&text)
+            ));
         }
         html.push_str("</ul></section>");
     }

@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Json, Path, Query};
 use super::call::{ApiError, ApiState, ErrorBody, call, caller};
+use super::extract::{Json, Path, Query};
 
 /// Which page of environments.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -100,7 +100,8 @@ pub struct NewEnvironment {
     /// The compute environment's maximum vCPUs.
     #[schema(minimum = 1, maximum = 10000)]
     pub max_vcpus: u32,
-    /// The Batch service role's ARN (none: the service-linked role).
+    /// The Batch service role's ARN (none: the console's default, as the page's form
+    /// offers it - in the sandbox its emulator role; against AWS the service-linked role).
     #[serde(default)]
     pub service_role: Option<String>,
 }
@@ -128,7 +129,11 @@ pub async fn create(
             name: body.name,
             region: body.region,
             max_vcpus: body.max_vcpus.to_string(),
-            service_role: body.service_role.unwrap_or_default(),
+            // As the page's form: the console's default role (the sandbox's) unless given.
+            service_role: body
+                .service_role
+                .or_else(|| services.aws.default_service_role.clone())
+                .unwrap_or_default(),
         };
         app::api::environments::create(&services, &user, form).await
     })

@@ -213,8 +213,8 @@ pub fn router(state: ApiState) -> Router {
         );
     Router::new().nest(
         "/api/v1",
-        public.merge(protected).fallback(|| async {
-            call::ApiError(app::api::AppError::NotFound).into_response()
-        }),
+        public
+            .merge(protected)
+            .fallback(|| async { call::ApiError(app::api::AppError::NotFound).into_response() }),
     )
 }

@@ -12,9 +12,9 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Json, Path, Query};
 use super::call::{ApiError, ApiState, ErrorBody, call};
 use super::environments::count;
+use super::extract::{Json, Path, Query};
 
 /// Which jobs.
 #[derive(Debug, Deserialize, IntoParams)]

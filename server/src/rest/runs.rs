@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Json, Path, Query};
 use super::call::{ApiError, ApiState, ErrorBody, call};
+use super::extract::{Json, Path, Query};
 
 /// The plan apply would execute now.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -208,10 +208,7 @@ pub async fn history(
     let runs = call(&state, parts, move || async move {
         let services = services()?;
         let access = authorize(&services, &id, Operation::View).await?;
-        Ok(services
-            .store
-            .run_history(&access.env.id, limit)
-            .await?)
+        Ok(services.store.run_history(&access.env.id, limit).await?)
     })
     .await?;
     Ok(Json(runs))

@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{Json, Path};
 use super::call::{ApiError, ApiState, ErrorBody, call, caller};
+use super::extract::{Json, Path};
 
 /// Who the token acts as.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -89,7 +89,10 @@ pub async fn create_token(
     Json(body): Json<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedTokenView>), ApiError> {
     let user = caller(&parts)?.user;
-    let days = body.expires_in_days.map(|d| d.to_string()).unwrap_or_default();
+    let days = body
+        .expires_in_days
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let created = call(&state, parts, move || async move {
         let services = services()?;
         app::api::tokens::new_api_token(&services, &user, &body.name, &days).await
@@ -209,7 +212,10 @@ pub async fn create_link(
     Path(id): Path<String>,
     Json(body): Json<NewLink>,
 ) -> Result<(StatusCode, Json<CreatedLink>), ApiError> {
-    let days = body.expires_in_days.map(|d| d.to_string()).unwrap_or_default();
+    let days = body
+        .expires_in_days
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let (link_id, token) = call(&state, parts, move || async move {
         let services = services()?;
         let a = authorize(&services, &id, Operation::Share).await?;

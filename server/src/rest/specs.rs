@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Json, Path, Query};
 use super::call::{ApiError, ApiState, ErrorBody, call, invalid};
+use super::extract::{Json, Path, Query};
 
 /// A revision of an environment's spec.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
