@@ -10,8 +10,8 @@ use app::domain::{Revision, Role, ShareLink};
 use std::collections::HashMap;
 
 use app::engine::{
-    AuditEntry, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewApiToken,
-    NewShareLink, Store, StoreError, UserRecord, now_seconds,
+    AuditEntry, DraftRecord, EnvironmentOverview, EnvironmentRecord, IndexedEnvironment,
+    NewApiToken, NewShareLink, Store, StoreError, UserRecord, now_seconds,
 };
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -224,6 +224,21 @@ fn token_from_row(row: &AnyRow) -> ApiToken {
         last_used_at: row.get("last_used_at"),
         revoked_at: row.get("revoked_at"),
     }
+}
+
+fn draft_from_row(row: &AnyRow) -> Result<DraftRecord, StoreError> {
+    let spec = |column: &str| {
+        EnvironmentSpec::from_json(&row.get::<String, _>(column))
+            .map_err(|e| StoreError::Backend(format!("stored draft: {e}")))
+    };
+    Ok(DraftRecord {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        spec: spec("spec_json")?,
+        template: spec("template_json")?,
+        step: row.get("step"),
+        updated_at: row.get("updated_at"),
+    })
 }
 
 fn spec_json(spec: &EnvironmentSpec) -> Result<String, StoreError> {
@@ -589,6 +604,61 @@ impl Store for SqlStore {
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn save_draft(&self, draft: &DraftRecord) -> Result<(), StoreError> {
+        let now = now_seconds();
+        sqlx::query(
+            "INSERT INTO drafts (id, user_id, spec_json, template_json, step, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (id) DO UPDATE SET spec_json = $3, template_json = $4, step = $5, updated_at = $6 \
+             WHERE drafts.user_id = $2",
+        )
+        .bind(&draft.id)
+        .bind(&draft.user_id)
+        .bind(spec_json(&draft.spec)?)
+        .bind(spec_json(&draft.template)?)
+        .bind(&draft.step)
+        .bind(&now)
+        .execute(self.db())
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn draft(&self, user_id: &str, id: &str) -> Result<Option<DraftRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, user_id, spec_json, template_json, step, updated_at FROM drafts \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(self.db())
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(draft_from_row).transpose()
+    }
+
+    async fn drafts(&self, user_id: &str) -> Result<Vec<DraftRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, spec_json, template_json, step, updated_at FROM drafts \
+             WHERE user_id = $1 ORDER BY updated_at DESC, id",
+        )
+        .bind(user_id)
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        rows.iter().map(draft_from_row).collect()
+    }
+
+    async fn delete_draft(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM drafts WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .execute(self.db())
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn create_api_token(&self, token: &NewApiToken<'_>) -> Result<String, StoreError> {

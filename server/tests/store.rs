@@ -816,3 +816,82 @@ async fn capacity_samples_are_kept_per_environment_in_time_order_and_pruned() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn drafts_and_api_tokens_belong_to_their_user() {
+    on_both(|store| async move {
+        let alice = store.create_user("alice", "hash").await.unwrap();
+        let bob = store.create_user("bob", "hash").await.unwrap();
+        // Drafts: saved again in place, private, newest first, deleted.
+        let mut draft = app::engine::DraftRecord {
+            id: "d1".into(),
+            user_id: alice.clone(),
+            spec: spec("one"),
+            template: spec("template"),
+            step: "basics".into(),
+            updated_at: String::new(),
+        };
+        store.save_draft(&draft).await.unwrap();
+        draft.spec = spec("renamed");
+        draft.step = "network".into();
+        store.save_draft(&draft).await.unwrap();
+        let found = store.draft(&alice, "d1").await.unwrap().unwrap();
+        assert_eq!(
+            (found.spec.name.as_str(), found.step.as_str()),
+            ("renamed", "network")
+        );
+        assert_eq!(found.template.name, "template");
+        assert!(store.draft(&bob, "d1").await.unwrap().is_none());
+        // Bob saving a draft of that id does not take Alice's.
+        let stolen = app::engine::DraftRecord {
+            user_id: bob.clone(),
+            spec: spec("bobs"),
+            ..draft.clone()
+        };
+        store.save_draft(&stolen).await.unwrap();
+        assert_eq!(
+            store.draft(&alice, "d1").await.unwrap().unwrap().spec.name,
+            "renamed"
+        );
+        assert_eq!(store.drafts(&alice).await.unwrap().len(), 1);
+        assert!(!store.delete_draft(&bob, "d1").await.unwrap());
+        assert!(store.delete_draft(&alice, "d1").await.unwrap());
+        assert!(store.drafts(&alice).await.unwrap().is_empty());
+
+        // Tokens: found by hash while live, revoked by their owner only.
+        let id = store
+            .create_api_token(&app::engine::NewApiToken {
+                user_id: &alice,
+                name: "ci",
+                token_hash: "h1",
+                shown: "bcon_1234567",
+                expires_at: Some("2999-01-01T00:00:00Z"),
+            })
+            .await
+            .unwrap();
+        let now = "2026-11-30T10:11:12Z";
+        let (token, user) = store.use_api_token("h1", now).await.unwrap().unwrap();
+        assert_eq!(
+            (token.id.as_str(), user.username.as_str()),
+            (id.as_str(), "alice")
+        );
+        assert_eq!(
+            store.api_tokens(&alice).await.unwrap()[0]
+                .last_used_at
+                .as_deref(),
+            Some("2026-11-30T10:11:00Z")
+        );
+        assert!(
+            store
+                .use_api_token("h1", "3000-01-01T00:00:00Z")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(!store.revoke_api_token(&bob, &id).await.unwrap());
+        assert!(store.revoke_api_token(&alice, &id).await.unwrap());
+        assert!(store.use_api_token("h1", now).await.unwrap().is_none());
+        assert!(store.api_tokens(&bob).await.unwrap().is_empty());
+    })
+    .await;
+}

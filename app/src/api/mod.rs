@@ -20,5 +20,6 @@ pub mod ssr;
 pub mod tasks;
 pub mod tokens;
 pub mod types;
+pub mod wizard;
 
 pub use error::AppError;

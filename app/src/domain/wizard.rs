@@ -413,6 +413,15 @@ const WORKLOAD: &[Field] = &[
         ),
         TASK,
     ),
+    inside(
+        picked(
+            "task_definition.task_role",
+            "Task role (empty: none)",
+            Kind::Text,
+            Picker::Roles,
+        ),
+        TASK,
+    ),
     f(
         "job_definition",
         "A Batch job definition of the inference container",
@@ -448,6 +457,118 @@ const WORKLOAD: &[Field] = &[
         JOB,
     ),
 ];
+
+/// One choice a picker offers: the value written, and what the person reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickOption {
+    /// The value (an id, an ARN, a type).
+    pub value: String,
+    /// The label (with the zone, the trusted services, "GPU").
+    pub label: String,
+}
+
+/// What `picker` offers from `found` (subnets and security groups of `vpc_id` only).
+pub fn options(
+    found: &super::discovery::Discovery,
+    picker: Picker,
+    vpc_id: &str,
+) -> Vec<PickOption> {
+    let o = |value: &str, label: String| PickOption {
+        value: value.to_owned(),
+        label,
+    };
+    match picker {
+        Picker::Vpc => found
+            .vpcs
+            .iter()
+            .map(|v| {
+                o(
+                    &v.id,
+                    format!(
+                        "{} {}{}",
+                        v.id,
+                        v.cidr,
+                        if v.default { " (default)" } else { "" }
+                    ),
+                )
+            })
+            .collect(),
+        Picker::Subnets => found
+            .subnets
+            .iter()
+            .filter(|s| s.vpc_id == vpc_id)
+            .map(|s| {
+                o(
+                    &s.id,
+                    format!("{} {} {}", s.id, s.availability_zone, s.cidr),
+                )
+            })
+            .collect(),
+        Picker::SecurityGroups => found
+            .security_groups
+            .iter()
+            .filter(|g| g.vpc_id == vpc_id)
+            .map(|g| o(&g.id, format!("{} {}", g.id, g.name)))
+            .collect(),
+        Picker::InstanceTypes => found
+            .instance_types
+            .iter()
+            .map(|t| {
+                o(
+                    &t.name,
+                    format!("{}{}", t.name, if t.gpu { " (GPU)" } else { "" }),
+                )
+            })
+            .collect(),
+        Picker::Roles => found
+            .roles
+            .iter()
+            .map(|r| {
+                let trusts = if r.trusted_services.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (trusts {})", r.trusted_services.join(", "))
+                };
+                o(&r.arn, format!("{}{trusts}", r.name))
+            })
+            .collect(),
+        Picker::InstanceProfiles => found
+            .instance_profiles
+            .iter()
+            .map(|p| o(&p.arn, p.name.clone()))
+            .collect(),
+        Picker::Regions => super::regions::REGIONS
+            .iter()
+            .map(|(code, name)| o(code, format!("{code} {name}")))
+            .collect(),
+    }
+}
+
+/// The presets the wizard starts from: `(key, label)`.
+pub fn presets() -> Vec<(&'static str, &'static str)> {
+    use super::spec::presets::Preset;
+    Preset::ALL
+        .into_iter()
+        .map(|p| (preset_key(p), p.label()))
+        .collect()
+}
+
+/// A preset's key in the start form.
+pub fn preset_key(p: super::spec::presets::Preset) -> &'static str {
+    use super::spec::presets::Preset;
+    match p {
+        Preset::GpuG5 => "gpu_g5",
+        Preset::CpuFargate => "cpu_fargate",
+        Preset::SpotBatch => "spot_batch",
+    }
+}
+
+/// The preset of a key.
+pub fn preset_of(key: &str) -> Option<super::spec::presets::Preset> {
+    super::spec::presets::Preset::ALL
+        .into_iter()
+        .find(|p| preset_key(*p) == key)
+}
 
 /// One segment of a field path: a key, with an index for `name[0]`.
 fn segments(path: &str) -> Vec<(&str, Option<usize>)> {

@@ -14,10 +14,10 @@ mod wait;
 pub use capacity::sample as sample_capacity;
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
-    AuditEntry, CallerIdentity, Cloud, DesiredResource, ENVIRONMENT_TAG, EnvironmentOverview,
-    EnvironmentRecord, IndexedEnvironment, NewApiToken, NewShareLink, Observed, Revision, Role, RunKind,
-    RunRecord, RunState, ShareLink, Store, UPDATABLE_IN_PLACE, UserRecord, session_name,
-    tagged_for, tags_for,
+    AuditEntry, CallerIdentity, Cloud, DesiredResource, DraftRecord, ENVIRONMENT_TAG,
+    EnvironmentOverview, EnvironmentRecord, IndexedEnvironment, NewApiToken, NewShareLink,
+    Observed, Revision, Role, RunKind, RunRecord, RunState, ShareLink, Store, UPDATABLE_IN_PLACE,
+    UserRecord, session_name, tagged_for, tags_for,
 };
 pub use queue::{QueueSnapshot, QueueWatch, count_jobs, list_page, stop_jobs};
 pub use runner::{apply, destroy, execute, execute_until, import, observe, refresh, start_run};

@@ -368,6 +368,24 @@ pub struct EnvironmentOverview {
     pub run: Option<RunRecord>,
 }
 
+/// A wizard draft: the spec being built, the preset its optional parts come from, and
+/// the step reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DraftRecord {
+    /// Opaque id.
+    pub id: String,
+    /// Its owner.
+    pub user_id: String,
+    /// The spec so far.
+    pub spec: EnvironmentSpec,
+    /// Where optional parts come from when added.
+    pub template: EnvironmentSpec,
+    /// The step reached (`wizard::Step::key`).
+    pub step: String,
+    /// Last saved (RFC 3339).
+    pub updated_at: String,
+}
+
 /// A personal API token to store: the token's hash, never the token.
 #[derive(Clone, Debug)]
 pub struct NewApiToken<'a> {
@@ -473,6 +491,14 @@ pub trait Store: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Records that `user_id` opened the link (idempotent).
     async fn grant(&self, link: &ShareLink, user_id: &str) -> Result<(), StoreError>;
+    /// Inserts or replaces a wizard draft of its user.
+    async fn save_draft(&self, draft: &DraftRecord) -> Result<(), StoreError>;
+    /// One of the user's drafts.
+    async fn draft(&self, user_id: &str, id: &str) -> Result<Option<DraftRecord>, StoreError>;
+    /// The user's drafts, last saved first.
+    async fn drafts(&self, user_id: &str) -> Result<Vec<DraftRecord>, StoreError>;
+    /// Deletes one of the user's drafts (false if there was none).
+    async fn delete_draft(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
     /// Stores a personal API token; returns its id.
     async fn create_api_token(&self, token: &NewApiToken<'_>) -> Result<String, StoreError>;
     /// The user's API tokens, newest first (revoked and expired ones included).

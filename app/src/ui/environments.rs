@@ -73,7 +73,9 @@ fn environment_list(list: EnvironmentList) -> AnyView {
         <div class="title-row">
             <h1>"Environments"</h1>
             <span>
-                <a class="button" href="/environments/new" id="new-environment">"New environment"</a>
+                <a class="button" href="/wizard" id="start-wizard">"New environment"</a>
+                " "
+                <a href="/environments/new" id="new-environment">"Quick create"</a>
                 " "
                 <a href="/environments/import" id="import-environment">"Import a spec"</a>
             </span>

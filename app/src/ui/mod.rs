@@ -13,6 +13,7 @@ mod sharing;
 mod tasks;
 mod tokens;
 mod widgets;
+mod wizard;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -71,6 +72,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/environments/:id/tasks") view=tasks::TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/queue") view=queue::QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:id/capacity") view=capacity::CapacityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/wizard") view=wizard::WizardStartPage ssr=SsrMode::Async/>
+                    <Route path=path!("/wizard/:draft/:step") view=wizard::WizardStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/tokens") view=tokens::TokensPage ssr=SsrMode::Async/>
                     <Route path=path!("/share/:token") view=sharing::LinkPage ssr=SsrMode::Async/>
                 </Routes>
