@@ -270,6 +270,12 @@ pub async fn save_wizard_step(
             .await?
             .ok_or(AppError::NotFound)?;
         let step = Step::from_key(&step).ok_or(AppError::NotFound)?;
+        // Problems of an earlier attempt are stale now.
+        session()
+            .await?
+            .remove::<(String, Vec<Problem>)>(STEP_PROBLEMS_KEY)
+            .await
+            .map_err(|e| internal(format!("session: {e}")))?;
         let values = values.unwrap_or_default();
         let fields = step.fields();
         let form = |path: &str| {
@@ -310,7 +316,9 @@ pub async fn save_wizard_step(
         ]
         .contains(&true);
         if go != "next" || added {
-            leptos_axum::redirect(&to(step));
+            // The same step, read again (the query makes it a new address).
+            let saved = &uuid::Uuid::new_v4().simple().to_string()[..8];
+            leptos_axum::redirect(&format!("{}?saved={saved}", to(step)));
             return Ok(());
         }
         let problems = step_problems(&d.spec, step);

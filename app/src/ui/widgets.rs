@@ -16,7 +16,9 @@ pub fn FieldError(
 ) -> impl IntoView {
     view! {
         <p class="field-error" id=format!("{field}-error") data-field=field role="alert">
-            {move || message.get()}
+            // `try_get`: a message derived inside a page's `Suspend` is disposed with it
+            // while the page's own signals may still wake this closure once.
+            {move || message.try_get().flatten()}
         </p>
     }
 }
@@ -123,7 +125,7 @@ pub fn commands_view(commands: Vec<String>) -> impl IntoView {
         <details class="commands">
             <summary>"Command line"</summary>
             <pre class="cli">{commands.join("\n")}</pre>
-            <p class="notice">"The " <code>"console"</code> " command line and " <code>"curl"</code> " act through the REST API with a personal API token (" <a href="/account/tokens">"API tokens"</a> ") in " <code>"CONSOLE_TOKEN"</code> "."</p>
+            <p class="commands-note">"The " <code>"console"</code> " command line and " <code>"curl"</code> " act through the REST API with a personal API token (" <a href="/account/tokens">"API tokens"</a> ") in " <code>"CONSOLE_TOKEN"</code> "."</p>
         </details>
     }
 }

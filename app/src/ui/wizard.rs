@@ -96,8 +96,12 @@ pub fn WizardStepPage() -> impl IntoView {
     let draft = use_param("draft");
     let step_key = use_param("step");
     let save = ServerAction::<SaveWizardStep>::new();
+    // Read on every navigation: a save that went through moves to a step (`?saved=` when
+    // it stays); a refused one keeps what is typed on the page, its answer holding the
+    // problems.
+    let location = leptos_router::hooks::use_location();
     let page = Resource::new(
-        move || (draft.get(), step_key.get(), save.version().get()),
+        move || (draft.get(), step_key.get(), location.search.get()),
         |(d, s, _)| get_wizard(d, s),
     );
     // What is typed, and which fields were touched: the page's, living as long as it
@@ -284,7 +288,7 @@ fn field_input(
             let checked = value == "true";
             view! {
                 <label class="check" for=for_id>
-                    <input type="checkbox" id=id name=name value="true" checked=checked
+                    <input type="checkbox" id=id name=name value="true" checked=checked prop:checked=checked
                         on:change=move |ev| set(event_target_checked(&ev).to_string())/>
                     {f.label}
                     {(f.kind == Kind::Include).then(|| view! { <small class="notice">" (Save to show or hide its settings)"</small> })}
@@ -292,18 +296,24 @@ fn field_input(
             }
             .into_any()
         }
-        Kind::Pairs => view! {
-            <label for=for_id>{f.label}</label>
-            <textarea id=id name=name rows="3" on:input=move |ev| set(event_target_value(&ev))>{value}</textarea>
+        Kind::Pairs => {
+            let text = value.clone();
+            view! {
+                <label for=for_id>{f.label}</label>
+                <textarea id=id name=name rows="3" prop:value=value on:input=move |ev| set(event_target_value(&ev))>{text}</textarea>
+            }
+            .into_any()
         }
-        .into_any(),
-        Kind::Choice(choices) => view! {
-            <label for=for_id>{f.label}</label>
-            <select id=id name=name on:change=move |ev| set(event_target_value(&ev))>
-                {choices.iter().map(|c| view! { <option value=*c selected=*c == value>{*c}</option> }).collect_view()}
-            </select>
+        Kind::Choice(choices) => {
+            let chosen = value.clone();
+            view! {
+                <label for=for_id>{f.label}</label>
+                <select id=id name=name prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                    {choices.iter().map(|c| view! { <option value=*c selected=*c == chosen>{*c}</option> }).collect_view()}
+                </select>
+            }
+            .into_any()
         }
-        .into_any(),
         Kind::List => {
             let list_value = value.clone();
             view! {
@@ -320,7 +330,7 @@ fn field_input(
             let numeric = matches!(f.kind, Kind::Number | Kind::OptionalNumber | Kind::Decimal);
             view! {
                 <label for=for_id>{f.label}</label>
-                <input type="text" id=id name=name value=value autocomplete="off"
+                <input type="text" id=id name=name value=value.clone() prop:value=value autocomplete="off"
                     inputmode=numeric.then_some("decimal")
                     list=(!options.is_empty()).then(|| list.clone())
                     on:input=move |ev| set(event_target_value(&ev))/>
