@@ -52,15 +52,7 @@ impl People {
 }
 
 async fn signed_up(router: &axum::Router, name: &str) -> Client {
-    let mut c = Client {
-        router: router.clone(),
-        cookie: None,
-    };
-    let r = c
-        .credentials("sign_up", name, "correct horse battery")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    c
+    Client::signed_up(router, name).await
 }
 
 /// Creates a link as `owner` and returns its token (read once from the share page).

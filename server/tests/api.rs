@@ -9,15 +9,7 @@ use common::client::{Client, console, console_with};
 use serde_json::{Value, json};
 
 async fn signed_up(router: &axum::Router, name: &str) -> Client {
-    let mut c = Client {
-        router: router.clone(),
-        cookie: None,
-    };
-    let r = c
-        .credentials("sign_up", name, "correct horse battery")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    c
+    Client::signed_up(router, name).await
 }
 
 /// The tokens table as stored, read straight from the database file.

@@ -71,7 +71,8 @@ fn every_environment_server_function_asks_the_policy() {
                 .split("endpoint = \"")
                 .nth(1)
                 .and_then(|s| s.split('"').next());
-            let takes_env = body.contains("id: String");
+            // An environment id parameter (`id`), not other ids (`token_id`, `link_id`).
+            let takes_env = body.contains("(id: String") || body.contains("\n    id: String");
             let checked = body.contains("authorize(") || body.contains("find_link(");
             if takes_env && !checked {
                 unchecked.push(format!("{}: {name:?}", file.display()));

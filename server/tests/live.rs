@@ -18,15 +18,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 async fn signed_up(router: &axum::Router, name: &str) -> Client {
-    let mut c = Client {
-        router: router.clone(),
-        cookie: None,
-    };
-    let r = c
-        .credentials("sign_up", name, "correct horse battery")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    c
+    Client::signed_up(router, name).await
 }
 
 /// A new environment (cluster, compute environment, job queue) of `owner`; its id.

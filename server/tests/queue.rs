@@ -63,15 +63,7 @@ async fn use_docker(endpoint: &str, on: bool) {
 
 /// Signs up `name` on the router.
 async fn signed_up(router: &axum::Router, name: &str) -> Client {
-    let mut c = Client {
-        router: router.clone(),
-        cookie: None,
-    };
-    let r = c
-        .credentials("sign_up", name, "correct horse battery")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    c
+    Client::signed_up(router, name).await
 }
 
 /// An environment named `name` with the CPU preset's Fargate job definition, applied

@@ -184,15 +184,7 @@ async fn list(owner: &mut Client, id: &str, status: &str, q: &str) -> TaskPage {
 
 /// Signs up `name` on the router.
 async fn signed_up(router: &axum::Router, name: &str) -> Client {
-    let mut c = Client {
-        router: router.clone(),
-        cookie: None,
-    };
-    let r = c
-        .credentials("sign_up", name, "correct horse battery")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    c
+    Client::signed_up(router, name).await
 }
 
 #[tokio::test]

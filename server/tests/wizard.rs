@@ -11,15 +11,7 @@ use axum::http::StatusCode;
 use common::client::{Client, console};
 
 async fn signed_up(router: &axum::Router, name: &str) -> Client {
-    let mut c = Client {
-        router: router.clone(),
-        cookie: None,
-    };
-    let r = c
-        .credentials("sign_up", name, "correct horse battery")
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    c
+    Client::signed_up(router, name).await
 }
 
 async fn page(c: &mut Client, draft: &str, step: Step) -> WizardPage {

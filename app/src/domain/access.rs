@@ -208,13 +208,19 @@ pub enum LinkStatus {
 impl ShareLink {
     /// The link's status at `now` (RFC 3339 UTC to the second, like `expires_at`).
     pub fn status(&self, now: &str) -> LinkStatus {
-        if self.revoked_at.is_some() {
-            LinkStatus::Revoked
-        } else if self.expires_at.as_deref().is_some_and(|e| e <= now) {
-            LinkStatus::Expired
-        } else {
-            LinkStatus::Live
-        }
+        status_at(self.revoked_at.as_deref(), self.expires_at.as_deref(), now)
+    }
+}
+
+/// Whether something revocable that may expire (a share link, an API token) works at
+/// `now` (RFC 3339 UTC to the second, like `expires_at`): revocation first, then expiry.
+pub fn status_at(revoked_at: Option<&str>, expires_at: Option<&str>, now: &str) -> LinkStatus {
+    if revoked_at.is_some() {
+        LinkStatus::Revoked
+    } else if expires_at.is_some_and(|e| e <= now) {
+        LinkStatus::Expired
+    } else {
+        LinkStatus::Live
     }
 }
 

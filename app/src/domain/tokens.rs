@@ -44,13 +44,7 @@ pub struct ApiToken {
 impl ApiToken {
     /// Whether the token works at `now` (RFC 3339 UTC to the second).
     pub fn status(&self, now: &str) -> LinkStatus {
-        if self.revoked_at.is_some() {
-            LinkStatus::Revoked
-        } else if self.expires_at.as_deref().is_some_and(|e| e <= now) {
-            LinkStatus::Expired
-        } else {
-            LinkStatus::Live
-        }
+        super::access::status_at(self.revoked_at.as_deref(), self.expires_at.as_deref(), now)
     }
 }
 

@@ -28,6 +28,19 @@ impl Reply {
 }
 
 impl Client {
+    /// A new client of `router`, signed up as `name` (the session cookie kept).
+    pub async fn signed_up(router: &Router, name: &str) -> Client {
+        let mut c = Client {
+            router: router.clone(),
+            cookie: None,
+        };
+        let r = c
+            .credentials("sign_up", name, "correct horse battery")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        c
+    }
+
     pub async fn send(&mut self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let set_cookie = res
