@@ -276,6 +276,18 @@ async fn the_queue_view_submits_counts_filters_searches_pages_and_cancels_jobs()
     assert_eq!(report.cancelled.as_slice(), std::slice::from_ref(one));
     assert!(report.terminated.is_empty());
     assert_eq!(report.errors, [format!("{succeeded}: already SUCCEEDED")]);
+    // What was sent, and the command line that does the same.
+    assert_eq!(report.requests.len(), 1);
+    assert_eq!(report.requests[0].operation, "batch:CancelJob");
+    assert!(report.requests[0].payload.contains(one.as_str()));
+    assert!(report.requests[0].payload.contains("wrong input"));
+    assert!(
+        report
+            .command
+            .starts_with(&format!("console jobs cancel {id} {one}")),
+        "{}",
+        report.command
+    );
     let r = owner.call("get_job", &[("id", &id), ("job", one)]).await;
     let detail: JobDetail = serde_json::from_str(&r.body).unwrap();
     assert_eq!(detail.summary.status_reason.as_deref(), Some("wrong input"));

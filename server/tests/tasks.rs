@@ -338,6 +338,13 @@ async fn the_task_view_runs_lists_filters_and_stops_tasks_over_http() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let stopped: StopTasksResult = serde_json::from_str(&r.body).unwrap();
     assert_eq!((stopped.stopped, stopped.errors.len()), (2, 0));
+    let sent: Vec<&str> = stopped
+        .requests
+        .iter()
+        .map(|r| r.operation.as_str())
+        .collect();
+    assert_eq!(sent, ["ecs:StopTask", "ecs:StopTask"]);
+    assert!(stopped.requests[1].payload.contains(&b) && stopped.command.contains("/tasks/stop"));
     let page = list(&mut owner, &id, "STOPPED", "").await;
     assert_eq!(page.matching, 2);
     for t in &page.items {

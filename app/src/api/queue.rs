@@ -281,9 +281,23 @@ pub async fn cancel_jobs(
         )
         .await?;
         let cloud = cloud_for(&services, spec, &access.user.username).await?;
-        crate::engine::stop_jobs(&*cloud, &spec.region, &queue, &jobs, &reason)
+        let mut report = crate::engine::stop_jobs(&*cloud, &spec.region, &queue, &jobs, &reason)
             .await
-            .map_err(|e| AppError::Aws(e.to_string()))
+            .map_err(|e| AppError::Aws(e.to_string()))?;
+        use crate::domain::requests::{cli_cancel_jobs, stop_job_request};
+        report.requests = report
+            .cancelled
+            .iter()
+            .map(|j| stop_job_request(j, &reason, false))
+            .chain(
+                report
+                    .terminated
+                    .iter()
+                    .map(|j| stop_job_request(j, &reason, true)),
+            )
+            .collect();
+        report.command = cli_cancel_jobs(&access.env.id, &jobs, &reason);
+        Ok(report)
     })
     .await
 }

@@ -194,6 +194,15 @@ pub async fn stop_tasks(
         let mut out = StopTasksResult {
             stopped: 0,
             errors: Vec::new(),
+            requests: tasks
+                .iter()
+                .map(|t| crate::domain::requests::stop_task_request(&spec.cluster.name, t, &reason))
+                .collect(),
+            command: crate::domain::requests::curl(
+                "POST",
+                &format!("/environments/{}/tasks/stop", access.env.id),
+                Some(&serde_json::json!({ "ids": tasks, "reason": reason })),
+            ),
         };
         for (task, result) in tasks.iter().zip(results) {
             match result {

@@ -262,6 +262,12 @@ pub struct RunTasksResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StopTasksResult {
+    /// The ecs:StopTask requests sent.
+    #[serde(default)]
+    pub requests: Vec<crate::domain::requests::AwsRequest>,
+    /// The REST API request that does the same.
+    #[serde(default)]
+    pub command: String,
     /// Tasks stopped.
     pub stopped: usize,
     /// Tasks that could not be stopped, each with AWS's error.

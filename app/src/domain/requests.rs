@@ -349,6 +349,39 @@ pub fn curl(method: &str, path: &str, body: Option<&Value>) -> String {
     words.join(" ")
 }
 
+/// The batch:CancelJob or batch:TerminateJob request of one job.
+pub fn stop_job_request(job_id: &str, reason: &str, terminate: bool) -> AwsRequest {
+    request(
+        if terminate {
+            "batch:TerminateJob"
+        } else {
+            "batch:CancelJob"
+        },
+        serde_json::json!({ "jobId": job_id, "reason": reason }),
+    )
+}
+
+/// The ecs:StopTask request of one task.
+pub fn stop_task_request(cluster: &str, task: &str, reason: &str) -> AwsRequest {
+    request(
+        "ecs:StopTask",
+        serde_json::json!({ "cluster": cluster, "task": task, "reason": reason }),
+    )
+}
+
+/// The `console` command that cancels or terminates `jobs` of environment `id`.
+pub fn cli_cancel_jobs(id: &str, jobs: &[String], reason: &str) -> String {
+    let mut words = vec![
+        "console".to_owned(),
+        "jobs".into(),
+        "cancel".into(),
+        shell_word(id),
+    ];
+    words.extend(jobs.iter().map(|j| shell_word(j)));
+    words.extend(["--reason".into(), shell_word(reason)]);
+    words.join(" ")
+}
+
 /// Quotes a word for a POSIX shell when it needs it.
 pub fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
@@ -560,6 +593,28 @@ mod tests {
             curl("POST", "/x", Some(&body)).contains(r#"-d '{"reason":"it'\''s done"}'"#),
             "{}",
             curl("POST", "/x", Some(&body))
+        );
+    }
+
+    #[test]
+    fn stopping_names_the_operation_by_the_job_state() {
+        assert_eq!(
+            stop_job_request("j1", "done", false).operation,
+            "batch:CancelJob"
+        );
+        assert_eq!(
+            stop_job_request("j1", "done", true).operation,
+            "batch:TerminateJob"
+        );
+        let stop: Value =
+            serde_json::from_str(&stop_task_request("c", "t1", "why").payload).unwrap();
+        assert_eq!(
+            stop,
+            serde_json::json!({"cluster": "c", "task": "t1", "reason": "why"})
+        );
+        assert_eq!(
+            cli_cancel_jobs("e1", &["j1".into(), "j2".into()], "no longer needed"),
+            "console jobs cancel e1 j1 j2 --reason 'no longer needed'"
         );
     }
 

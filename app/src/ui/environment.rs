@@ -91,6 +91,7 @@ fn page_view(
     let can = p.permissions;
     let (destroy_command, destroy_requests) =
         (p.destroy_command.clone(), p.destroy_requests.clone());
+    let refresh_cmd_id = p.id.clone();
     let base = format!("/environments/{}", p.id);
     // Three parts with erased types: one view this size overflows rustc's query depth.
     let top = view! {
@@ -243,7 +244,10 @@ fn page_view(
                 <FormError error=destroy_error/>
                 <button type="submit" class="danger" disabled=running>"Destroy"</button>
             </ActionForm>
-            {commands_view(vec![destroy_command])}
+            {commands_view(vec![
+                destroy_command,
+                crate::domain::requests::curl("POST", &format!("/environments/{refresh_cmd_id}/refresh"), None),
+            ])}
             {requests_view(destroy_requests)}
         })}
     }

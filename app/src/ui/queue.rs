@@ -376,6 +376,8 @@ fn cancel_result_view(r: StopJobsReport) -> impl IntoView {
         {(!r.errors.is_empty()).then(|| view! {
             <ul class="form-error">{r.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
         })}
+        {(!r.command.is_empty()).then(|| commands_view(vec![r.command]))}
+        {requests_view(r.requests)}
     }
 }
 

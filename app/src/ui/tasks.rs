@@ -265,6 +265,8 @@ fn stop_result_view(r: StopTasksResult) -> impl IntoView {
         {(!r.errors.is_empty()).then(|| view! {
             <ul class="form-error">{r.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
         })}
+        {commands_view(vec![r.command])}
+        {requests_view(r.requests)}
     }
 }
 

@@ -363,6 +363,12 @@ pub struct StopJobsReport {
     /// Jobs left alone, each with why (finished, not in the queue, unknown) or AWS's
     /// error.
     pub errors: Vec<String>,
+    /// The requests sent (one per job stopped).
+    #[serde(default)]
+    pub requests: Vec<crate::domain::requests::AwsRequest>,
+    /// The `console` command that does the same.
+    #[serde(default)]
+    pub command: String,
 }
 
 /// The latest counts of a watched queue, as its poller last read them.
