@@ -403,6 +403,53 @@ async fn drafts_are_kept_per_user_and_optional_parts_come_and_go() {
         "false"
     );
 
+    // A copy of an environment one may copy starts a draft renamed after the new name.
+    let token = alice.token("t").await;
+    let (_, created) = alice
+        .api(
+            "POST",
+            "/environments",
+            Some(&token),
+            Some(serde_json::json!({"name": "source", "region": "us-east-1", "max_vcpus": 16})),
+        )
+        .await;
+    let source = created["id"].as_str().unwrap().to_owned();
+    let r = alice
+        .call(
+            "start_wizard",
+            &[
+                ("source", &format!("copy:{source}")),
+                ("name", "copied"),
+                ("region", "us-east-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let copy = r.location.unwrap().split('/').nth(2).unwrap().to_owned();
+    let basics = page(&mut alice, &copy, Step::Basics).await;
+    assert_eq!(value(&basics, "name"), "copied");
+    let cluster = page(&mut alice, &copy, Step::Cluster).await;
+    assert_eq!(value(&cluster, "cluster.name"), "copied");
+    // Someone without a role on the source cannot copy it.
+    let r = bob
+        .call(
+            "start_wizard",
+            &[
+                ("source", &format!("copy:{source}")),
+                ("name", "stolen"),
+                ("region", "us-east-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        alice
+            .call("discard_draft", &[("draft", &copy)])
+            .await
+            .status,
+        StatusCode::OK
+    );
+
     // The start page lists the draft; discarding it deletes it.
     let start: app::api::wizard::StartPage =
         serde_json::from_str(&alice.call("get_wizard_start", &[]).await.body).unwrap();

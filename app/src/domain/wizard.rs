@@ -706,12 +706,6 @@ fn parse(field: &Field, raw: &str) -> Result<Value, Problem> {
     }
 }
 
-/// The optional parts the wizard adds with their defaults: taken from `template` (the
-/// preset the wizard offers for them, named after the draft).
-pub fn default_part<'a>(template: &'a Value, path: &str) -> Option<&'a Value> {
-    get(template, path)
-}
-
 /// Writes the step's `form` (field path -> what was typed; a checkbox left out is off)
 /// into `draft`, adding an included optional part from `template`, and reads the spec
 /// back. Every field that cannot be read is reported; nothing else is checked here.
@@ -733,9 +727,7 @@ pub fn apply_step(
         let on = form(field.path).is_some_and(|v| matches!(v.as_str(), "true" | "on" | "1"));
         let present = get(&json, field.path).is_some_and(|v| !v.is_null());
         if on && !present {
-            let part = default_part(&template, field.path)
-                .cloned()
-                .unwrap_or(Value::Null);
+            let part = get(&template, field.path).cloned().unwrap_or(Value::Null);
             if let Some(s) = slot(&mut json, field.path) {
                 *s = part;
             }
