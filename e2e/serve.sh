@@ -13,6 +13,8 @@ export DATABASE_URL="sqlite://$data/console.db"
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3100}"
 export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_OUTPUT_NAME=console
+# The capacity test reads the page twice a second apart and expects two samples.
+export CONSOLE_CAPACITY_VIEW_SAMPLE_SECONDS=1
 if [ -z "${E2E_AWS_DELAY:-}" ]; then
   export CONSOLE_AWS=emulator
   exec "$target/debug/server"

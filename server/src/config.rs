@@ -85,6 +85,16 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_CAPACITY_SAMPLE_SECONDS", default_value_t = 60)]
     pub capacity_sample_seconds: u64,
 
+    /// A capacity view keeps what it read as a sample only when the newest kept sample
+    /// of the environment is older than this many seconds: however many people watch,
+    /// views add at most one sample per period.
+    #[arg(
+        long,
+        env = "CONSOLE_CAPACITY_VIEW_SAMPLE_SECONDS",
+        default_value_t = 60
+    )]
+    pub capacity_view_sample_seconds: u64,
+
     /// Requests a minute each personal API token may make to `/api/v1` (in bursts of as
     /// many); beyond it the API answers 429 with Retry-After.
     #[arg(long, env = "CONSOLE_API_REQUESTS_PER_MINUTE", default_value_t = 600)]

@@ -100,6 +100,7 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
     let services = Services {
         runs: runs.clone(),
         prices,
+        capacity_view_every: std::time::Duration::from_secs(config.capacity_view_sample_seconds),
         store: Arc::new(store.clone()),
         cloud: Arc::new(aws.cloud),
         aws: aws.info,

@@ -57,13 +57,42 @@ async fn capacity_is_read_sampled_and_charted() {
     let kept = f.store.capacity_samples(&f.env.id, "").await.unwrap();
     assert_eq!(kept.len(), 2, "{kept:#?}");
     assert_eq!(kept[1].group, sample.group);
+
+    // A view reads AWS each time but keeps its reading only when the newest sample is
+    // older than its period: many views of a watched environment add no sample.
+    let minute = std::time::Duration::from_secs(60);
+    for _ in 0..3 {
+        let seen = app::engine::sample_capacity_for_view(&f.cloud, &f.store, &f.env, minute)
+            .await
+            .unwrap();
+        assert_eq!(seen.group, sample.group);
+    }
+    assert_eq!(
+        f.store.capacity_samples(&f.env.id, "").await.unwrap().len(),
+        2
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = std::time::Duration::from_secs(1);
+    app::engine::sample_capacity_for_view(&f.cloud, &f.store, &f.env, second)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.capacity_samples(&f.env.id, "").await.unwrap().len(),
+        3
+    );
 }
 
 #[tokio::test]
 async fn the_capacity_page_shows_figures_and_charts() {
     let moto = common::moto().await;
     let dir = tempfile::tempdir().unwrap();
-    let console = common::client::console(&moto.endpoint, &dir).await;
+    // Views keep a sample when the newest is older than a second (a minute by default).
+    let console = common::client::console_with(
+        &moto.endpoint,
+        &dir,
+        &["--capacity-view-sample-seconds", "1"],
+    )
+    .await;
     let mut owner = common::client::Client {
         router: console.router.clone(),
         cookie: None,
@@ -131,7 +160,7 @@ async fn the_capacity_page_shows_figures_and_charts() {
     assert_eq!(ce.max_vcpus, 16);
     let titles: Vec<&str> = page.charts.iter().map(|c| c.title.as_str()).collect();
     assert_eq!(titles, ["Compute environment vCPUs", "Cluster tasks"]);
-    assert!(page.charts[0].light.contains("minutes ago (last day)"));
+    assert!(page.charts[0].svg.contains("minutes ago (last day)"));
 
     // Jobs that ran (moto's simple backend: they succeed at once) show as throughput.
     common::moto_post(
@@ -184,9 +213,9 @@ async fn the_capacity_page_shows_figures_and_charts() {
         .find(|c| c.title == "Tasks and jobs per minute")
         .expect("a throughput chart");
     assert!(
-        throughput.light.contains("jobs started"),
+        throughput.svg.contains("jobs started"),
         "{}",
-        throughput.light
+        throughput.svg
     );
 
     let r = owner
@@ -210,8 +239,8 @@ async fn the_capacity_page_shows_figures_and_charts() {
             .contains("#queues/detail/arn%3Aaws%3Abatch%3Aus-east-1")
     );
 
-    // The page without JavaScript: figures and both palettes of each chart (vCPUs, tasks,
-    // throughput and queue wait).
+    // The page without JavaScript: figures and each chart once (vCPUs, tasks, throughput
+    // and queue wait).
     let html = owner.get(&format!("/environments/{id}/capacity")).await;
     assert_eq!(html.status, StatusCode::OK);
     assert!(
@@ -219,9 +248,8 @@ async fn the_capacity_page_shows_figures_and_charts() {
         "{}",
         html.body
     );
-    assert_eq!(html.body.matches("class=\"chart-light\"").count(), 4);
-    assert_eq!(html.body.matches("class=\"chart-dark\"").count(), 4);
-    assert!(html.body.contains("<svg"));
+    assert_eq!(html.body.matches("class=\"chart-svg\"").count(), 4);
+    assert_eq!(html.body.matches("<svg").count(), 4);
 }
 
 #[tokio::test]

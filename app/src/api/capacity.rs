@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::error::AppError;
 use super::types::CapacityPage;
 
-/// The capacity now (read from AWS, and kept as a sample) and the charts of the
+/// The capacity now (read from AWS, and kept as a sample when the newest is older than
+/// [`Services::capacity_view_every`](super::ssr::Services)) and the charts of the
 /// `window` (`hour`, the default, or `day`).
 #[server(endpoint = "get_capacity")]
 pub async fn get_capacity(id: String, window: Option<String>) -> Result<CapacityPage, AppError> {
@@ -29,12 +30,18 @@ pub async fn get_capacity(id: String, window: Option<String>) -> Result<Capacity
             }
         };
         let cloud = cloud_for(&services, &env.spec, &access.user.username).await?;
-        let (now, aws_error) =
-            match crate::engine::sample_capacity(&*cloud, &*services.store, env).await {
-                Ok(s) => (Some(s), None),
-                Err(crate::engine::EngineError::Store(e)) => return Err(e.into()),
-                Err(e) => (None, Some(e.to_string())),
-            };
+        let (now, aws_error) = match crate::engine::sample_capacity_for_view(
+            &*cloud,
+            &*services.store,
+            env,
+            services.capacity_view_every,
+        )
+        .await
+        {
+            Ok(s) => (Some(s), None),
+            Err(crate::engine::EngineError::Store(e)) => return Err(e.into()),
+            Err(e) => (None, Some(e.to_string())),
+        };
         let at = crate::engine::now_seconds();
         let since = crate::engine::seconds_from_now(-span);
         let samples = services.store.capacity_samples(&env.id, &since).await?;

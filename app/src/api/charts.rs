@@ -1,6 +1,7 @@
 //! Capacity charts drawn as SVG on the server with plotters (the browser gets markup, no
-//! chart code in the WASM). Each chart is drawn twice, in a light and a dark palette; the
-//! stylesheet shows the one matching the reader's colour scheme.
+//! chart code in the WASM). Each chart is drawn once, in the light palette; in a dark
+//! colour scheme the stylesheet repaints each light colour with its dark one (CSS
+//! overrides SVG presentation attributes), so a page carries one SVG per chart.
 
 use plotters::prelude::*;
 
@@ -39,13 +40,40 @@ const DARK: Palette = Palette {
     ],
 };
 
-/// Draws `chart` in both palettes.
+/// A series with more points than this is drawn as a line only; sparser ones also get a
+/// dot on each point, so that a lone sample shows.
+const MAX_DOTTED_POINTS: usize = 60;
+
+/// Draws `chart` (in the light palette).
 pub fn render(chart: &ChartData) -> Result<ChartSvg, String> {
     Ok(ChartSvg {
         title: chart.title.clone(),
-        light: draw(chart, &LIGHT)?,
-        dark: draw(chart, &DARK)?,
+        svg: draw(chart, &LIGHT)?,
     })
+}
+
+/// The stylesheet rules that repaint the light palette's colours with the dark ones
+/// (`style/main.css` holds them, in its dark colour scheme block).
+pub fn dark_scheme_rules() -> Vec<String> {
+    let hex = |c: &RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+    let pairs = [
+        (&LIGHT.background, &DARK.background),
+        (&LIGHT.text, &DARK.text),
+        (&LIGHT.grid, &DARK.grid),
+    ]
+    .into_iter()
+    .chain(LIGHT.series.iter().zip(DARK.series.iter()));
+    pairs
+        .flat_map(|(light, dark)| {
+            ["fill", "stroke"].map(|attribute| {
+                format!(
+                    ".chart [{attribute}=\"{}\"] {{ {attribute}: {}; }}",
+                    hex(light),
+                    hex(dark)
+                )
+            })
+        })
+        .collect()
 }
 
 fn draw(chart: &ChartData, palette: &Palette) -> Result<String, String> {
@@ -91,9 +119,10 @@ fn draw(chart: &ChartData, palette: &Palette) -> Result<String, String> {
                 .iter()
                 .map(|(t, v)| ((t - chart.span_seconds) / 60.0, *v))
                 .collect();
-            // A dot on each sample, so that sparse samples show too.
-            ctx.draw_series(points.iter().map(|p| Circle::new(*p, 2, colour.filled())))
-                .map_err(|e| e.to_string())?;
+            if points.len() <= MAX_DOTTED_POINTS {
+                ctx.draw_series(points.iter().map(|p| Circle::new(*p, 2, colour.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
             ctx.draw_series(LineSeries::new(points, colour.stroke_width(2)))
                 .map_err(|e| e.to_string())?
                 .label(series.name.clone())
@@ -118,33 +147,74 @@ mod tests {
     use super::*;
     use crate::domain::capacity::Series;
 
-    #[test]
-    fn both_palettes_draw_every_series_with_its_legend() {
-        let chart = ChartData {
+    fn chart(points: usize) -> ChartData {
+        let at = |i: usize, n: f64| (i as f64 * 3600.0 / points as f64, n);
+        ChartData {
             title: "Cluster tasks".into(),
             span_seconds: 3600.0,
             series: vec![
                 Series {
                     name: "running".into(),
-                    points: vec![(600.0, 2.0), (2400.0, 5.0)],
+                    points: (0..points).map(|i| at(i, 5.0)).collect(),
                 },
                 Series {
                     name: "pending".into(),
-                    points: vec![(600.0, 0.0), (2400.0, 1.0)],
+                    points: (0..points).map(|i| at(i, 1.0)).collect(),
                 },
             ],
-        };
-        let svg = render(&chart).unwrap();
-        for (markup, line) in [(&svg.light, "#2457C5"), (&svg.dark, "#7AA2FF")] {
-            assert!(markup.starts_with("<svg"), "{markup}");
-            assert!(markup.contains("Cluster tasks"));
-            assert!(
-                markup.contains("running") && markup.contains("pending"),
-                "{markup}"
-            );
-            assert!(markup.contains("minutes ago (last hour)"));
-            assert!(markup.to_uppercase().contains(line), "series colour {line}");
         }
-        assert_ne!(svg.light, svg.dark);
+    }
+
+    #[test]
+    fn a_chart_is_drawn_once_in_the_light_palette_with_every_series_and_its_legend() {
+        let svg = render(&chart(2)).unwrap().svg;
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("Cluster tasks"));
+        assert!(svg.contains("running") && svg.contains("pending"), "{svg}");
+        assert!(svg.contains("minutes ago (last hour)"));
+        for (attribute, colour) in [
+            ("fill", "#FFFFFF"),
+            ("fill", "#1D2330"),
+            ("stroke", "#DDE1E8"),
+            ("stroke", "#2457C5"),
+            ("stroke", "#B54708"),
+        ] {
+            let drawn = format!("{attribute}=\"{colour}\"");
+            assert!(svg.contains(&drawn), "{drawn} in {svg}");
+        }
+        assert!(!svg.contains("#7AA2FF"), "no dark colour is drawn");
+        // Two sparse series: a dot on each point (and the legend's).
+        assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
+    }
+
+    #[test]
+    fn dense_series_are_lines_without_dots() {
+        let svg = render(&chart(MAX_DOTTED_POINTS + 1)).unwrap().svg;
+        assert_eq!(svg.matches("<circle").count(), 0);
+        // Each series' line and its legend's stroke.
+        for colour in ["#2457C5", "#B54708"] {
+            let lines = svg
+                .matches(&format!("stroke=\"{colour}\" stroke-width=\"2\""))
+                .count();
+            assert_eq!(lines, 2, "{colour} in {svg}");
+        }
+    }
+
+    #[test]
+    fn the_stylesheet_repaints_every_light_colour_in_the_dark_scheme() {
+        let css = include_str!("../../../style/main.css");
+        let dark = &css[css
+            .find("@media (prefers-color-scheme: dark)")
+            .expect("a dark scheme block")..];
+        let missing: Vec<String> = dark_scheme_rules()
+            .into_iter()
+            .filter(|rule| !dark.contains(rule.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "style/main.css lacks, in its dark block:\n{}",
+            missing.join("\n")
+        );
+        assert_eq!(dark_scheme_rules().len(), 14);
     }
 }

@@ -33,6 +33,9 @@ pub struct Services {
     pub runs: crate::engine::BackgroundRuns,
     /// The prices of the review page's cost estimate.
     pub prices: Arc<crate::domain::pricing::PriceTable>,
+    /// A capacity view keeps its reading as a sample only when the newest kept one is
+    /// older than this.
+    pub capacity_view_every: std::time::Duration,
 }
 
 /// Where the console learns who the user is.

@@ -274,15 +274,13 @@ pub struct StopTasksResult {
     pub errors: Vec<String>,
 }
 
-/// A chart as SVG markup in the light and the dark palette.
+/// A chart as SVG markup (light palette; the stylesheet repaints it in a dark scheme).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChartSvg {
     /// The chart's title (also its accessible name).
     pub title: String,
-    /// Light palette.
-    pub light: String,
-    /// Dark palette.
-    pub dark: String,
+    /// The SVG markup.
+    pub svg: String,
 }
 
 /// The capacity view of an environment.

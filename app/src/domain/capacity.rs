@@ -203,9 +203,38 @@ pub fn epoch_seconds(rfc3339: &str) -> Option<f64> {
     Some((days * 86_400 + h * 3600 + mi * 60 + s) as f64 + frac)
 }
 
-/// The charts of `samples` taken within `span_seconds` before `now` (RFC 3339): the
-/// compute environment's vCPUs, the group's instances, the cluster's tasks and the
-/// provider's reservation; a chart without data is left out.
+/// The most points a series of a sampled chart has, whatever the window and however
+/// many samples it holds (a chart is about 600 pixels wide): the window is cut into this
+/// many equal spans and each span is drawn as one point.
+pub const MAX_POINTS: usize = 180;
+
+/// `points` (time order, times within `0..=span_seconds`) with at most [`MAX_POINTS`]:
+/// the points of each of [`MAX_POINTS`] equal spans of the window become one, at the
+/// span's last time with its highest value, so that a peak is never smoothed away.
+pub fn downsample(points: &[(f64, f64)], span_seconds: f64) -> Vec<(f64, f64)> {
+    let width = span_seconds / MAX_POINTS as f64;
+    let span_of = |t: f64| {
+        if width > 0.0 {
+            ((t / width) as usize).min(MAX_POINTS - 1)
+        } else {
+            0
+        }
+    };
+    let mut out: Vec<(usize, (f64, f64))> = Vec::new();
+    for &(t, v) in points {
+        let span = span_of(t);
+        match out.last_mut() {
+            Some((last, point)) if *last == span => *point = (t, point.1.max(v)),
+            _ => out.push((span, (t, v))),
+        }
+    }
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The charts of `samples` (time order) taken within `span_seconds` before `now`
+/// (RFC 3339): the compute environment's vCPUs, the group's instances, the cluster's
+/// tasks and the provider's reservation, each series [`downsample`]d; a chart without
+/// data is left out.
 pub fn charts(samples: &[CapacitySample], now: &str, span_seconds: f64) -> Vec<ChartData> {
     let Some(end) = epoch_seconds(now) else {
         return Vec::new();
@@ -216,12 +245,15 @@ pub fn charts(samples: &[CapacitySample], now: &str, span_seconds: f64) -> Vec<C
         .filter_map(|s| epoch_seconds(&s.at).map(|t| (t - start, s)))
         .filter(|(t, _)| (0.0..=span_seconds).contains(t))
         .collect();
-    let series = |name: &str, value: &dyn Fn(&CapacitySample) -> Option<u32>| Series {
-        name: name.to_owned(),
-        points: timed
+    let series = |name: &str, value: &dyn Fn(&CapacitySample) -> Option<u32>| {
+        let points: Vec<(f64, f64)> = timed
             .iter()
             .filter_map(|(t, s)| value(s).map(|v| (*t, f64::from(v))))
-            .collect(),
+            .collect();
+        Series {
+            name: name.to_owned(),
+            points: downsample(&points, span_seconds),
+        }
     };
     let chart = |title: &str, series: Vec<Series>| ChartData {
         title: title.to_owned(),
@@ -475,6 +507,55 @@ mod tests {
             charts[1].series[0].points,
             vec![(600.0, 2.0), (2400.0, 5.0)]
         );
+    }
+
+    #[test]
+    fn a_window_of_many_samples_is_drawn_in_at_most_max_points_keeping_peaks() {
+        // A sample every second for an hour (what a busy view used to keep): 3,600.
+        let samples: Vec<CapacitySample> = (0..3600)
+            .map(|s| {
+                let at = format!("2026-11-30T01:{:02}:{:02}Z", s / 60, s % 60);
+                // One peak of 40 vCPUs at 01:30:07, 4 otherwise.
+                sample(&at, if s == 1807 { 40 } else { 4 }, 1)
+            })
+            .collect();
+        let charts = charts(&samples, "2026-11-30T02:00:00Z", 3600.0);
+        let desired = &charts[0].series[0].points;
+        assert_eq!(desired.len(), MAX_POINTS);
+        assert_eq!(desired.iter().filter(|p| p.1 == 40.0).count(), 1);
+        // Twenty seconds a span: the peak's span ends at its last sample, 01:30:19.
+        assert!(desired.contains(&(1819.0, 40.0)), "{desired:?}");
+        assert_eq!(desired.last(), Some(&(3599.0, 4.0)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn downsampling_bounds_the_points_and_keeps_order_and_the_maximum(
+            mut times in proptest::collection::vec(0.0..=86_400.0_f64, 0..2000),
+            values in proptest::collection::vec(0.0..1000.0_f64, 2000),
+            span in proptest::sample::select(vec![3600.0, 86_400.0]),
+        ) {
+            times.retain(|t| *t <= span);
+            times.sort_by(f64::total_cmp);
+            let points: Vec<(f64, f64)> = times.iter().copied().zip(values).collect();
+            let out = downsample(&points, span);
+            proptest::prop_assert!(out.len() <= MAX_POINTS);
+            proptest::prop_assert_eq!(out.is_empty(), points.is_empty());
+            proptest::prop_assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
+            let max = |p: &[(f64, f64)]| p.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+            proptest::prop_assert_eq!(max(&out), max(&points));
+            // Every point out is a time and a value that was in.
+            for (t, v) in &out {
+                proptest::prop_assert!(points.iter().any(|p| p.0 == *t));
+                proptest::prop_assert!(points.iter().any(|p| p.1 == *v));
+            }
+            if points.len() <= MAX_POINTS && points.windows(2).all(|w| {
+                (w[0].0 / (span / MAX_POINTS as f64)) as usize
+                    != (w[1].0 / (span / MAX_POINTS as f64)) as usize
+            }) {
+                proptest::prop_assert_eq!(&out, &points);
+            }
+        }
     }
 
     fn life(created: &str, started: &str, stopped: &str) -> Lifetime {

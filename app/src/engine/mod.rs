@@ -11,7 +11,7 @@ mod stop;
 mod tasks;
 mod wait;
 
-pub use capacity::sample as sample_capacity;
+pub use capacity::{sample as sample_capacity, sample_for_view as sample_capacity_for_view};
 pub use error::{CloudError, EngineError, StoreError};
 pub use ports::{
     AuditEntry, CallerIdentity, Cloud, DesiredResource, DraftRecord, ENVIRONMENT_TAG,

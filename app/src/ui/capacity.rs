@@ -1,6 +1,6 @@
 //! The capacity view: the compute environment, the Auto Scaling group, the capacity
 //! provider and the cluster now, and charts over the last hour or day (SVG drawn by the
-//! server, in a light and a dark palette).
+//! server; the stylesheet repaints it in a dark colour scheme).
 
 use leptos::prelude::*;
 
@@ -61,8 +61,7 @@ fn page_view(p: CapacityPage, tick: RwSignal<u32>) -> AnyView {
         <div class="charts" id="charts">
             {p.charts.into_iter().map(|c| view! {
                 <figure class="chart" data-chart=c.title.clone()>
-                    <div class="chart-light" role="img" aria-label=c.title.clone() inner_html=c.light></div>
-                    <div class="chart-dark" role="img" aria-label=c.title.clone() inner_html=c.dark></div>
+                    <div class="chart-svg" role="img" aria-label=c.title.clone() inner_html=c.svg></div>
                 </figure>
             }).collect_view()}
         </div>
