@@ -105,8 +105,14 @@ pub struct Config {
     #[arg(long, env = "CONSOLE_PRICE_TABLE")]
     pub price_table: Option<PathBuf>,
 
-    /// Seconds of inactivity after which a session expires.
-    #[arg(long, env = "CONSOLE_SESSION_IDLE_SECONDS", default_value_t = 7 * 24 * 3600)]
+    /// Seconds without a request after which a session expires (a session in use is
+    /// saved again every tenth of this, at most every five minutes).
+    #[arg(
+        long,
+        env = "CONSOLE_SESSION_IDLE_SECONDS",
+        default_value_t = 7 * 24 * 3600,
+        value_parser = clap::value_parser!(i64).range(1..)
+    )]
     pub session_idle_seconds: i64,
 
     /// Where identities come from: local accounts, or a single sign-on proxy.

@@ -10,6 +10,7 @@ pub mod rest;
 pub mod run_events;
 pub mod sampler;
 pub mod security;
+pub mod sessions;
 pub mod store;
 
 use std::sync::Arc;
@@ -122,6 +123,10 @@ pub async fn build(config: &Config, wait: WaitPolicy) -> Result<Console, StartEr
     let router = router(leptos_options.clone(), services, api_limiter);
     // Sessions live in the same database, so any replica can serve any session.
     let sessions_failed = |e: sqlx::Error| StartError::Sessions(e.to_string());
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        sessions::refresh_every(config.session_idle_seconds),
+        sessions::keep_alive,
+    ));
     let router = match store.backend() {
         Backend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&config.database_url)

@@ -433,3 +433,34 @@ async fn console_role(client: &mut Client) -> String {
     assert_eq!(info.aws.account.as_deref(), Some("123456789012"));
     info.aws.default_service_role.expect("sandbox role")
 }
+
+/// A session expires `--session-idle-seconds` after its last request, not that long
+/// after sign-in: a user who only reads pages stays signed in.
+#[tokio::test]
+async fn a_session_in_use_stays_signed_in_and_an_idle_one_expires() {
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let console =
+        common::client::console_with(&moto.endpoint, &dir, &["--session-idle-seconds", "3"]).await;
+    let mut ana = Client::signed_up(&console.router, "ana").await;
+    async fn signed_in(c: &mut Client) -> (Option<String>, Option<String>) {
+        let r = c.call("get_session", &[]).await;
+        let info: app::api::types::SessionInfo = serde_json::from_str(&r.body).unwrap();
+        (info.username, r.set_cookie)
+    }
+    // Reading for five seconds, a request a second: still signed in, and the cookie is
+    // sent again with the idle timeout as its age.
+    let mut refreshed = 0;
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let (user, cookie) = signed_in(&mut ana).await;
+        assert_eq!(user.as_deref(), Some("ana"));
+        if cookie.is_some_and(|c| c.contains("Max-Age=3")) {
+            refreshed += 1;
+        }
+    }
+    assert!(refreshed >= 2, "the session was saved {refreshed} time(s)");
+    // Idle for longer than the timeout: signed out.
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    assert_eq!(signed_in(&mut ana).await.0, None);
+}
