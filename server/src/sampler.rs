@@ -31,15 +31,29 @@ pub fn start(store: Arc<dyn Store>, cloud: Arc<dyn Cloud>, every: Duration) -> S
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            round(&*store, &cloud)
+            let started = std::time::Instant::now();
+            let sampled = round(&*store, &cloud)
                 .instrument(info_span!("capacity_sampler"))
                 .await;
+            let took = started.elapsed();
+            if took > every {
+                warn!(
+                    environments = sampled,
+                    seconds = took.as_secs_f64(),
+                    period = every.as_secs(),
+                    "the capacity sampler is behind: a round took longer than \
+                     --capacity-sample-seconds (charts get fewer samples)"
+                );
+            }
         }
     }))
 }
 
-/// One round: prune, then sample every environment with resources.
-pub async fn round(store: &dyn Store, cloud: &Arc<dyn Cloud>) {
+/// One round: prune, then sample every environment with resources; returns how many
+/// environments it read. Its length and size are metrics
+/// (`console_capacity_sampler_round_seconds`, `console_capacity_sampler_environments`).
+pub async fn round(store: &dyn Store, cloud: &Arc<dyn Cloud>) -> usize {
+    let started = std::time::Instant::now();
     if let Err(e) = store
         .prune_capacity(&app::engine::seconds_from_now(-KEEP_SECONDS))
         .await
@@ -50,9 +64,10 @@ pub async fn round(store: &dyn Store, cloud: &Arc<dyn Cloud>) {
         Ok(ids) => ids,
         Err(e) => {
             warn!(error = %e, "could not list the environments to sample");
-            return;
+            return 0;
         }
     };
+    let count = ids.len();
     use futures::StreamExt as _;
     futures::stream::iter(ids)
         .for_each_concurrent(CONCURRENCY, |id| async move {
@@ -64,6 +79,10 @@ pub async fn round(store: &dyn Store, cloud: &Arc<dyn Cloud>) {
             }
         })
         .await;
+    metrics::gauge!("console_capacity_sampler_environments").set(count as f64);
+    metrics::histogram!("console_capacity_sampler_round_seconds")
+        .record(started.elapsed().as_secs_f64());
+    count
 }
 
 async fn sample_one(store: &dyn Store, cloud: &Arc<dyn Cloud>, id: &str) -> Result<(), String> {

@@ -19,17 +19,29 @@ pub fn refresh_every(idle_seconds: i64) -> i64 {
     (idle_seconds / 10).clamp(1, 300)
 }
 
-/// Middleware (inside the session layer): marks a signed-in session seen.
+/// Middleware (inside the session layer): marks a signed-in session seen, on requests
+/// that are a user's activity (see [`is_activity`]).
 pub async fn keep_alive(
     axum::extract::State(every): axum::extract::State<i64>,
     session: Session,
     request: Request,
     next: Next,
 ) -> Response {
-    if let Err(e) = mark_seen(&session, every).await {
-        tracing::warn!(error = %e, "could not mark the session seen");
+    if is_activity(request.uri().path()) {
+        if let Err(e) = mark_seen(&session, every).await {
+            tracing::warn!(error = %e, "could not mark the session seen");
+        }
     }
     next.run(request).await
+}
+
+/// Pages and server functions are a user's activity; static files, probes, metrics
+/// and the token-authenticated API are not (they would cost a session read each,
+/// and a browser fetching a stylesheet is not someone using the console).
+pub fn is_activity(path: &str) -> bool {
+    !(path.starts_with("/pkg/")
+        || path.starts_with("/api/v1/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.ico"))
 }
 
 async fn mark_seen(session: &Session, every: i64) -> Result<(), tower_sessions::session::Error> {
@@ -51,6 +63,22 @@ async fn mark_seen(session: &Session, every: i64) -> Result<(), tower_sessions::
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pages_and_server_functions_are_activity_files_and_probes_are_not() {
+        for path in ["/", "/environments/abc/capacity", "/api/get_session"] {
+            assert!(super::is_activity(path), "{path}");
+        }
+        for path in [
+            "/pkg/console.wasm",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/api/v1/environments",
+        ] {
+            assert!(!super::is_activity(path), "{path}");
+        }
+    }
+
     #[test]
     fn the_refresh_period_is_a_tenth_of_the_timeout_within_bounds() {
         assert_eq!(super::refresh_every(3), 1);

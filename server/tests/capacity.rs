@@ -53,7 +53,18 @@ async fn capacity_is_read_sampled_and_charted() {
             server::aws::sdk_config(Some(&f._moto.endpoint), Some("us-east-1")).await,
         ));
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    server::sampler::round(&*store, &cloud).await;
+    let metrics = server::metrics::handle();
+    assert_eq!(server::sampler::round(&*store, &cloud).await, 1);
+    // Its length and size are metrics (an operator sees a sampler falling behind).
+    let exported = metrics.render();
+    assert!(
+        exported.contains("console_capacity_sampler_round_seconds"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("console_capacity_sampler_environments 1"),
+        "{exported}"
+    );
     let kept = f.store.capacity_samples(&f.env.id, "").await.unwrap();
     assert_eq!(kept.len(), 2, "{kept:#?}");
     assert_eq!(kept[1].group, sample.group);
