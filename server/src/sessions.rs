@@ -27,10 +27,10 @@ pub async fn keep_alive(
     request: Request,
     next: Next,
 ) -> Response {
-    if is_activity(request.uri().path()) {
-        if let Err(e) = mark_seen(&session, every).await {
-            tracing::warn!(error = %e, "could not mark the session seen");
-        }
+    if is_activity(request.uri().path())
+        && let Err(e) = mark_seen(&session, every).await
+    {
+        tracing::warn!(error = %e, "could not mark the session seen");
     }
     next.run(request).await
 }
