@@ -79,10 +79,10 @@ fn now_view(s: CapacitySample) -> impl IntoView {
         view! {
             <section class="card" id="now-compute-environment">
                 <h2>"Batch compute environment"</h2>
-                <table class="facts">
+                <table class="facts"><tbody>
                     {row("Status", format!("{} ({})", c.status, c.state))}
                     {row("vCPUs min / desired / max", format!("{} / {} / {}", c.min_vcpus, c.desired_vcpus, c.max_vcpus))}
-                </table>
+                </tbody></table>
             </section>
         }
     });
@@ -90,11 +90,11 @@ fn now_view(s: CapacitySample) -> impl IntoView {
         view! {
             <section class="card" id="now-group">
                 <h2>"Auto Scaling group"</h2>
-                <table class="facts">
+                <table class="facts"><tbody>
                     {row("Desired / min / max", format!("{} / {} / {}", g.desired, g.min, g.max))}
                     {row("In service", g.in_service.to_string())}
                     {row("Pending", g.pending.to_string())}
-                </table>
+                </tbody></table>
             </section>
         }
     });
@@ -102,11 +102,11 @@ fn now_view(s: CapacitySample) -> impl IntoView {
         view! {
             <section class="card" id="now-provider">
                 <h2>"Capacity provider"</h2>
-                <table class="facts">
+                <table class="facts"><tbody>
                     {row("Managed scaling", if p.managed_scaling { "enabled".into() } else { "disabled".into() })}
                     {row("Target capacity", format!("{}%", p.target_capacity))}
                     {row("Reservation (computed)", format!("{}%", p.reservation))}
-                </table>
+                </tbody></table>
             </section>
         }
     });
@@ -114,14 +114,14 @@ fn now_view(s: CapacitySample) -> impl IntoView {
         view! {
             <section class="card" id="now-cluster">
                 <h2>"ECS cluster"</h2>
-                <table class="facts">
+                <table class="facts"><tbody>
                     {row("Status", c.status.clone())}
                     {row("Registered instances", c.registered_instances.to_string())}
                     {row("Running tasks", c.running_tasks.to_string())}
                     {row("Pending tasks", c.pending_tasks.to_string())}
                     {row("Tasks' demand (CPU units / MiB)", format!("{} / {}", c.demand.0, c.demand.1))}
                     {row("Instances' capacity (CPU units / MiB)", format!("{} / {}", c.supply.0, c.supply.1))}
-                </table>
+                </tbody></table>
             </section>
         }
     });
