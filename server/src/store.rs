@@ -979,13 +979,38 @@ impl Store for SqlStore {
         .fetch_all(self.db())
         .await
         .map_err(backend)?;
-        let mut out = Vec::new();
-        for row in &rows {
-            let run = run_from_row(row)?;
-            let steps = self.run_steps(&run.id).await?;
-            out.push(app::domain::RunHistory { run, steps });
+        // The steps of those runs in one statement (not one per run).
+        let step_rows = sqlx::query(
+            "SELECT run_id, step, started_at, finished_at, error FROM run_steps \
+             WHERE run_id IN (SELECT id FROM runs WHERE environment_id = $1 \
+                              ORDER BY started_at DESC, id DESC LIMIT $2) \
+             ORDER BY run_id, seq",
+        )
+        .bind(environment_id)
+        .bind(i64::from(limit))
+        .fetch_all(self.db())
+        .await
+        .map_err(backend)?;
+        let mut steps: std::collections::HashMap<String, Vec<app::domain::RunStep>> =
+            std::collections::HashMap::new();
+        for r in &step_rows {
+            steps
+                .entry(r.get("run_id"))
+                .or_default()
+                .push(app::domain::RunStep {
+                    step: r.get("step"),
+                    started_at: r.get("started_at"),
+                    finished_at: r.get("finished_at"),
+                    error: r.get("error"),
+                });
         }
-        Ok(out)
+        rows.iter()
+            .map(|row| {
+                let run = run_from_row(row)?;
+                let steps = steps.remove(&run.id).unwrap_or_default();
+                Ok(app::domain::RunHistory { run, steps })
+            })
+            .collect()
     }
 
     async fn run_steps(&self, run_id: &str) -> Result<Vec<app::domain::RunStep>, StoreError> {

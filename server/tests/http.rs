@@ -464,3 +464,96 @@ async fn a_session_in_use_stays_signed_in_and_an_idle_one_expires() {
     tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
     assert_eq!(signed_in(&mut ana).await.0, None);
 }
+
+/// The other list pages - an environment's page (its runs with their steps, and its
+/// activity), its revisions, its share links and the user's API tokens - cost the same
+/// statements however many rows they show: no query per row.
+#[tokio::test]
+async fn list_pages_cost_a_fixed_number_of_statements() {
+    use app::engine::{NewApiToken, NewShareLink, Store};
+    let moto = common::moto().await;
+    let dir = tempfile::tempdir().unwrap();
+    let console = console(&moto.endpoint, &dir).await;
+    let mut ana = Client::signed_up(&console.router, "ana").await;
+    let owner = console.store.find_user("ana").await.unwrap().unwrap().id;
+    let network = app::domain::Network {
+        vpc_id: "vpc-12345678".into(),
+        subnets: vec!["subnet-12345678".into()],
+        security_group_ids: vec!["sg-12345678".into()],
+    };
+    let mut spec = app::domain::EnvironmentSpec::minimal("rows", "eu-west-1", 4, None, network);
+    let id = console
+        .store
+        .insert_environment(&owner, "ana", &spec)
+        .await
+        .unwrap();
+    let calls: [(&str, Vec<(&str, &str)>); 4] = [
+        ("get_environment", vec![("id", &id)]),
+        ("get_history", vec![("id", &id)]),
+        ("get_sharing", vec![("id", &id)]),
+        ("get_api_tokens", vec![]),
+    ];
+    let statements = async |ana: &mut Client| {
+        let mut counts = Vec::new();
+        for (endpoint, args) in &calls {
+            let before = console.store.statements();
+            let r = ana.call(endpoint, args).await;
+            assert_eq!(r.status, StatusCode::OK, "{endpoint}: {}", r.body);
+            counts.push((*endpoint, console.store.statements() - before));
+        }
+        counts
+    };
+    let few = statements(&mut ana).await;
+
+    let rows = 12;
+    for i in 0..rows {
+        let run = console
+            .store
+            .start_run(&id, app::domain::RunKind::Refresh, "ana")
+            .await
+            .unwrap();
+        for step in ["read cluster", "read compute environment", "read job queue"] {
+            console.store.run_step(&run, step).await.unwrap();
+            console.store.step_done(&run, step).await.unwrap();
+        }
+        console.store.finish_run(&run, None).await.unwrap();
+        spec.compute_environment.max_vcpus = 5 + i;
+        console
+            .store
+            .save_revision(&id, u64::from(i) + 1, &spec, "ana", &format!("rev {i}"))
+            .await
+            .unwrap();
+        let hash = format!("{i:064x}");
+        console
+            .store
+            .create_share_link(&NewShareLink {
+                environment_id: &id,
+                role: app::domain::Role::Viewer,
+                token_hash: &hash,
+                created_by: "ana",
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+        let token_hash = format!("{:064x}", 1000 + i);
+        console
+            .store
+            .create_api_token(&NewApiToken {
+                user_id: &owner,
+                name: &format!("token {i}"),
+                token_hash: &token_hash,
+                shown: "bcon_0000000",
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    let many = statements(&mut ana).await;
+    eprintln!("statements with 1 row: {few:?}; with {rows} more: {many:?}");
+    assert_eq!(few, many, "statements per page grow with its rows");
+    // And the pages did show the rows.
+    let history = ana.call("get_history", &[("id", &id)]).await.body;
+    assert!(history.contains("rev 11"), "{history}");
+    let tokens = ana.call("get_api_tokens", &[]).await.body;
+    assert!(tokens.contains("token 11"), "{tokens}");
+}
