@@ -269,6 +269,17 @@ pub async fn review_environment(id: String) -> Result<Review, AppError> {
                 .iter()
                 .map(crate::domain::requests::step_requests)
                 .collect(),
+            settings: plan
+                .steps
+                .iter()
+                .map(|step| {
+                    crate::domain::plan::settings(&spec, step.kind)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|s| (s.field.to_owned(), s.value))
+                        .collect()
+                })
+                .collect(),
             commands: crate::domain::requests::cli_plan_apply(&env.id),
             cost: crate::domain::pricing::estimate(&spec, &services.prices),
             warnings: crate::domain::warnings(&spec),

@@ -124,6 +124,9 @@ pub struct Review {
     pub cost: crate::domain::pricing::CostEstimate,
     /// Each plan step's AWS requests, in the order the engine makes them.
     pub requests: Vec<Vec<crate::domain::requests::AwsRequest>>,
+    /// Each plan step's resource with every setting the spec gives it, as
+    /// `(field, value)` in the order AWS takes them (redacted like the spec).
+    pub settings: Vec<Vec<(String, String)>>,
     /// The `console` commands that plan and apply the same.
     pub commands: Vec<String>,
 }

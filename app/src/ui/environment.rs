@@ -312,7 +312,11 @@ pub fn spec_view(spec: EnvironmentSpec) -> impl IntoView {
     }
 }
 
-fn step_view(s: &Step, requests: Vec<AwsRequest>) -> impl IntoView + use<> {
+fn step_view(
+    s: &Step,
+    requests: Vec<AwsRequest>,
+    all_settings: Vec<(String, String)>,
+) -> impl IntoView + use<> {
     let class = match s.action {
         Action::Create => "step create",
         Action::Update => "step update",
@@ -336,6 +340,15 @@ fn step_view(s: &Step, requests: Vec<AwsRequest>) -> impl IntoView + use<> {
             <dl class="settings">
                 {s.settings.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
             </dl>
+            // A create lists every setting above; other steps keep them one click away.
+            {(s.action != Action::Create && !all_settings.is_empty()).then(|| view! {
+                <details class="all-settings">
+                    <summary>{format!("All settings ({})", all_settings.len())}</summary>
+                    <dl class="settings">
+                        {all_settings.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                    </dl>
+                </details>
+            })}
             {(!s.changes.is_empty()).then(|| view! {
                 <table class="changes">
                     <thead><tr><th>"Field"</th><th>"Now"</th><th>"After"</th><th>"Why replaced"</th></tr></thead>
@@ -379,7 +392,7 @@ pub fn ReviewPage() -> impl IntoView {
                     </div>
                     <p>"Nothing is created in AWS until you apply this plan."</p>
                     <ol class="plan" id="plan">
-                        {r.plan.steps.iter().zip(r.requests.clone()).map(|(s, requests)| step_view(s, requests)).collect_view()}
+                        {r.plan.steps.iter().zip(r.requests.clone()).zip(r.settings.clone()).map(|((s, requests), all)| step_view(s, requests, all)).collect_view()}
                     </ol>
                     {cost_view(r.cost.clone())}
                     {(!r.warnings.is_empty()).then(|| view! {
