@@ -45,6 +45,11 @@ test('a viewer link shows the environment and plan, refuses apply, and can be re
   const linkPath = (await link.getAttribute('href'))!;
   expect(linkPath).toMatch(/^\/share\/[0-9a-f]{64}$/);
   await expect(a.locator('#links tr[data-status=live]')).toHaveCount(1);
+  // The copy button puts the full address on the clipboard.
+  await a.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await a.click('#copy-new-link');
+  await expect(a.locator('#copy-new-link')).toHaveText('Copied');
+  expect(await a.evaluate(() => navigator.clipboard.readText())).toBe(`${baseURL}${linkPath}`);
 
   // Before accepting, B cannot see the environment.
   await b.goto(envPath);

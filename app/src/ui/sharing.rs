@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::environment::spec_view;
-use super::widgets::{FieldError, FormError, error_view, short_time, use_param};
+use super::widgets::{CopyButton, FieldError, FormError, error_view, short_time, use_param};
 use crate::api::AppError;
 use crate::api::sharing::{
     AcceptShareLink, CopyEnvironment, CreateShareLink, RevokeShareLink, get_copy_source,
@@ -39,7 +39,8 @@ pub fn SharePage() -> impl IntoView {
                     {s.created.map(|path| view! {
                         <div class="created-link" id="created-link">
                             <p><strong>"Copy this link now: it is shown only once."</strong></p>
-                            <p><a href=path.clone() id="new-link"><code>{path.clone()}</code></a></p>
+                            <p><a href=path.clone() id="new-link"><code>{path.clone()}</code></a>
+                                " " <CopyButton text=path.clone() id="copy-new-link"/></p>
                         </div>
                     })}
                     <ActionForm action=create attr:class="form" attr:id="share-form">

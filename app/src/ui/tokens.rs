@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::widgets::{FieldError, FormError, error_view, short_time};
+use super::widgets::{CopyButton, FieldError, FormError, error_view, short_time};
 use crate::api::tokens::{CreateApiToken, RevokeApiToken, get_api_tokens};
 use crate::domain::LinkStatus;
 
@@ -39,7 +39,7 @@ pub fn TokensPage() -> impl IntoView {
                     {created.map(|c| view! {
                         <div class="created-link" id="created-token">
                             <p><strong>{format!("Copy the token {} now: it is shown only once.", c.name)}</strong></p>
-                            <p><code id="new-token">{c.token}</code></p>
+                            <p><code id="new-token">{c.token.clone()}</code> " " <CopyButton text=c.token id="copy-new-token"/></p>
                             <p>"Sign the command line in with " <code>"console login --url <this console> --token <token>"</code> "."</p>
                         </div>
                     })}

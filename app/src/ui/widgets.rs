@@ -147,3 +147,43 @@ mod tests {
         assert_eq!(short_time("yesterday"), "yesterday");
     }
 }
+
+/// A button that copies `text` to the clipboard (a path is copied as a full address on
+/// this site) and then says so, or says why it could not. Shown once the page is
+/// interactive; without JavaScript the text itself is there to copy.
+#[component]
+pub fn CopyButton(text: String, #[prop(into)] id: String) -> impl IntoView {
+    let state = RwSignal::new("Copy");
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let text = text.clone();
+            leptos::task::spawn_local(async move {
+                let done = async {
+                    let window = web_sys::window()?;
+                    let full = if text.starts_with('/') {
+                        format!("{}{text}", window.location().origin().ok()?)
+                    } else {
+                        text
+                    };
+                    let promise = window.navigator().clipboard().write_text(&full);
+                    wasm_bindgen_futures::JsFuture::from(promise).await.ok()
+                };
+                state.set(if done.await.is_some() {
+                    "Copied"
+                } else {
+                    "Could not copy: select the link and copy it"
+                });
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="link" id=id hidden=move || !interactive.get() on:click=copy>
+            {move || state.get()}
+        </button>
+    }
+}
