@@ -528,32 +528,39 @@ mod tests {
         assert_eq!(desired.last(), Some(&(3599.0, 4.0)));
     }
 
-    proptest::proptest! {
-        #[test]
-        fn downsampling_bounds_the_points_and_keeps_order_and_the_maximum(
-            mut times in proptest::collection::vec(0.0..=86_400.0_f64, 0..2000),
-            values in proptest::collection::vec(0.0..1000.0_f64, 2000),
-            span in proptest::sample::select(vec![3600.0, 86_400.0]),
-        ) {
-            times.retain(|t| *t <= span);
-            times.sort_by(f64::total_cmp);
-            let points: Vec<(f64, f64)> = times.iter().copied().zip(values).collect();
-            let out = downsample(&points, span);
-            proptest::prop_assert!(out.len() <= MAX_POINTS);
-            proptest::prop_assert_eq!(out.is_empty(), points.is_empty());
-            proptest::prop_assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
-            let max = |p: &[(f64, f64)]| p.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-            proptest::prop_assert_eq!(max(&out), max(&points));
-            // Every point out is a time and a value that was in.
-            for (t, v) in &out {
-                proptest::prop_assert!(points.iter().any(|p| p.0 == *t));
-                proptest::prop_assert!(points.iter().any(|p| p.1 == *v));
-            }
-            if points.len() <= MAX_POINTS && points.windows(2).all(|w| {
-                (w[0].0 / (span / MAX_POINTS as f64)) as usize
-                    != (w[1].0 / (span / MAX_POINTS as f64)) as usize
-            }) {
-                proptest::prop_assert_eq!(&out, &points);
+    // proptest is a dev-dependency of native builds only (the WASM run of the suite
+    // has none).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+
+        proptest::proptest! {
+            #[test]
+            fn downsampling_bounds_the_points_and_keeps_order_and_the_maximum(
+                mut times in proptest::collection::vec(0.0..=86_400.0_f64, 0..2000),
+                values in proptest::collection::vec(0.0..1000.0_f64, 2000),
+                span in proptest::sample::select(vec![3600.0, 86_400.0]),
+            ) {
+                times.retain(|t| *t <= span);
+                times.sort_by(f64::total_cmp);
+                let points: Vec<(f64, f64)> = times.iter().copied().zip(values).collect();
+                let out = downsample(&points, span);
+                proptest::prop_assert!(out.len() <= MAX_POINTS);
+                proptest::prop_assert_eq!(out.is_empty(), points.is_empty());
+                proptest::prop_assert!(out.windows(2).all(|w| w[0].0 < w[1].0));
+                let max = |p: &[(f64, f64)]| p.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+                proptest::prop_assert_eq!(max(&out), max(&points));
+                // Every point out is a time and a value that was in.
+                for (t, v) in &out {
+                    proptest::prop_assert!(points.iter().any(|p| p.0 == *t));
+                    proptest::prop_assert!(points.iter().any(|p| p.1 == *v));
+                }
+                if points.len() <= MAX_POINTS && points.windows(2).all(|w| {
+                    (w[0].0 / (span / MAX_POINTS as f64)) as usize
+                        != (w[1].0 / (span / MAX_POINTS as f64)) as usize
+                }) {
+                    proptest::prop_assert_eq!(&out, &points);
+                }
             }
         }
     }
