@@ -46,6 +46,37 @@ async fn capacity_is_read_sampled_and_charted() {
     assert_eq!(cluster.status, "ACTIVE");
     assert_eq!((cluster.running_tasks, cluster.pending_tasks), (0, 0));
 
+    // An idle cluster (no instance registered, no task): its load is not read - the
+    // sample is the same with ListContainerInstances and ListTasks refused.
+    assert_eq!(cluster.registered_instances, 0);
+    let proxy =
+        common::faults::FaultProxy::start(&f._moto.endpoint, common::faults::Faults::NONE, 3).await;
+    for action in [
+        "ListContainerInstances",
+        "ListTasks",
+        "DescribeContainerInstances",
+    ] {
+        proxy.answer(
+            action,
+            400,
+            "ClientException",
+            "not expected for an idle cluster",
+        );
+    }
+    let through_proxy = server::aws::AwsCloud::new(
+        server::aws::sdk_config(Some(&proxy.endpoint), Some("us-east-1")).await,
+    );
+    // (A second later: a sample of the same second would replace the first.)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let idle = app::engine::sample_capacity(&through_proxy, &f.store, &f.env)
+        .await
+        .unwrap();
+    assert_eq!(
+        (idle.cluster, idle.provider),
+        (sample.cluster.clone(), sample.provider.clone())
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
     // The sampler keeps a sample of each applied environment.
     let store: std::sync::Arc<dyn app::engine::Store> = std::sync::Arc::new(f.store.clone());
     let cloud: std::sync::Arc<dyn app::engine::Cloud> =
@@ -66,8 +97,8 @@ async fn capacity_is_read_sampled_and_charted() {
         "{exported}"
     );
     let kept = f.store.capacity_samples(&f.env.id, "").await.unwrap();
-    assert_eq!(kept.len(), 2, "{kept:#?}");
-    assert_eq!(kept[1].group, sample.group);
+    assert_eq!(kept.len(), 3, "{kept:#?}");
+    assert_eq!(kept[2].group, sample.group);
 
     // A view reads AWS each time but keeps its reading only when the newest sample is
     // older than its period: many views of a watched environment add no sample.
@@ -80,7 +111,7 @@ async fn capacity_is_read_sampled_and_charted() {
     }
     assert_eq!(
         f.store.capacity_samples(&f.env.id, "").await.unwrap().len(),
-        2
+        3
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let second = std::time::Duration::from_secs(1);
@@ -89,7 +120,7 @@ async fn capacity_is_read_sampled_and_charted() {
         .unwrap();
     assert_eq!(
         f.store.capacity_samples(&f.env.id, "").await.unwrap().len(),
-        3
+        4
     );
 }
 

@@ -192,10 +192,19 @@ pub(super) async fn read(
             ..CapacitySample::default()
         });
     };
-    let (loads, tasks) = tokio::try_join!(
-        instances(c, &t.cluster),
-        super::tasks::list_tasks(c, &t.cluster)
-    )?;
+    // An idle cluster (no instance registered, no task running or waiting) has no
+    // load to read: its sample costs the four describes, not four more calls.
+    let idle = cl.registered_container_instances_count() == 0
+        && cl.running_tasks_count() == 0
+        && cl.pending_tasks_count() == 0;
+    let (loads, tasks) = if idle {
+        (Vec::new(), Vec::new())
+    } else {
+        tokio::try_join!(
+            instances(c, &t.cluster),
+            super::tasks::list_tasks(c, &t.cluster)
+        )?
+    };
     let live: Vec<_> = tasks
         .iter()
         .filter(|t| t.status != Some(TaskStatus::Stopped))
