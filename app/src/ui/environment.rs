@@ -28,9 +28,11 @@ pub fn EnvironmentPage() -> impl IntoView {
     );
     let live_data = Resource::new(move || (id.get(), tick.get()), |(id, _)| live_run(id));
     let live = super::live::Live::new(id, live_data, tick);
-    // A safety net under the stream: while the page's data shows a run in progress, read
-    // it again every second (a run that ends between the page's render and the stream's
-    // subscription would otherwise leave the badge "running").
+    // A safety net under the stream (which sends the run's state at once on subscribing,
+    // then each change, and reloads the page when the run ends): while the page's data
+    // shows a run in progress, read it again every ten seconds, so that a stream cut by a
+    // proxy still lets the page catch up. Each read costs the page's AWS calls: a
+    // faster net would multiply them by every viewer of a long apply.
     Effect::new(move |_| {
         let running = page
             .get()
@@ -40,7 +42,7 @@ pub fn EnvironmentPage() -> impl IntoView {
         if running {
             set_timeout(
                 move || tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(10),
             );
         }
     });
