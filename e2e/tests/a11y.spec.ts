@@ -3,10 +3,7 @@
 // (375 px wide), and the first flow done with the keyboard alone, with visible focus.
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
+import { hydrated, PASSWORD } from './helpers';
 
 /// The WCAG 2.1 A / AA violations axe finds on the page, one line each.
 async function violations(page: Page): Promise<string[]> {
@@ -62,7 +59,7 @@ test('every page passes axe in both schemes, fits a phone, and works with the ke
   await tabTo(page, (f) => f.name === 'username');
   await page.keyboard.type(username);
   await tabTo(page, (f) => f.name === 'password');
-  await page.keyboard.type('correct horse battery');
+  await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Enter');
   await expect(page.locator('#current-user')).toHaveText(username);
 

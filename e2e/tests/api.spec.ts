@@ -2,21 +2,13 @@
 // (shown once), used against /api/v1, revoked on the page; a spec exported through the
 // API imported back on the import page; the review page's AWS requests and command
 // lines; the API reference page.
-import { test, expect, Page } from '@playwright/test';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
+import { test, expect } from '@playwright/test';
+import { hydrated, signUp } from './helpers';
 
 test('API tokens, import of a spec, and what the review page says apply will send', async ({ page, request }) => {
   const suffix = Date.now().toString(36);
   const username = `tok-${suffix}`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', username);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(username);
+  await signUp(page, username);
 
   // A token from the tokens page, shown once.
   await page.click('text=API tokens');

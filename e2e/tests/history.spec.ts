@@ -1,26 +1,13 @@
 // The spec editor and the history through the browser: live validation of the JSON as
 // it is typed, a save that opens the plan, the diff between revisions, and restore.
-import { test, expect, Page } from '@playwright/test';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
+import { test, expect } from '@playwright/test';
+import { createEnvironment, hydrated, signUp } from './helpers';
 
 test('edit the spec, compare revisions and restore one', async ({ page }) => {
   const suffix = Date.now().toString(36);
   const name = `hist-${suffix}`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', `editor-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`editor-${suffix}`);
-  await page.goto('/environments/new');
-  await hydrated(page);
-  await page.fill('#new-environment-form input[name=name]', name);
-  await page.click('#new-environment-form button[type=submit]');
-  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
-  const envPath = new URL(page.url()).pathname.replace(/\/review$/, '');
+  await signUp(page, `editor-${suffix}`);
+  const envPath = await createEnvironment(page, name);
 
   // The editor checks as it is typed (WASM), naming the field and the rule.
   await page.goto(`${envPath}/edit`);

@@ -4,31 +4,19 @@
 // refused once (a ClientException), so the failing step shows AWS's operation, code,
 // message and request id, and "retry the failed step" finishes the apply. Closing the
 // tab and coming back picks the run up.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { createEnvironment, hydrated, signUp } from './helpers';
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 test.use({ baseURL: `http://127.0.0.1:${port + 1}` });
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
 
 test('apply shows live progress, the failed step with its AWS error, and the retry', async ({ page, context }) => {
   test.setTimeout(180_000);
   const suffix = Date.now().toString(36);
   const name = `live-fail-once-${suffix}`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', `live-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`live-${suffix}`);
+  await signUp(page, `live-${suffix}`);
 
-  await page.goto('/environments/new');
-  await hydrated(page);
-  await page.fill('#new-environment-form input[name=name]', name);
-  await page.click('#new-environment-form button[type=submit]');
-  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
+  await createEnvironment(page, name);
   const envUrl = page.url().replace(/\/review$/, '');
   await hydrated(page);
 

@@ -11,12 +11,9 @@
 // an array job's children beside the parent (AWS lists only the parent).
 import { test, expect, Page } from '@playwright/test';
 import { BatchClient, DescribeJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { applyReviewed, createEnvironment, hydrated, submitSignUp } from './helpers';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
 
 async function moto(endpoint: string, path: string, body: unknown) {
   const r = await fetch(`${endpoint}${path}`, {
@@ -46,19 +43,11 @@ test('submit 50 jobs, count and filter them, search, detail, cancel one, live co
     model_name: 'batch::job',
     transition: { progression: 'manual', times: 1000000 },
   });
-  await page.fill('#signup-form input[name=username]', `batcher-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`batcher-${suffix}`);
+  await submitSignUp(page, `batcher-${suffix}`);
 
   // An environment (Fargate compute environment and job queue), then its spec gains a
   // Fargate job definition: the queue view submits jobs of it.
-  await page.goto('/environments/new');
-  await hydrated(page);
-  await page.fill('#new-environment-form input[name=name]', name);
-  await page.click('#new-environment-form button[type=submit]');
-  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
-  const envPath = new URL(page.url()).pathname.replace(/\/review$/, '');
+  const envPath = await createEnvironment(page, name);
   await page.goto(`${envPath}/edit`);
   await hydrated(page);
   const editor = page.locator('#edit-form textarea[name=spec_json]');
@@ -80,10 +69,7 @@ test('submit 50 jobs, count and filter them, search, detail, cancel one, live co
   await page.click('#edit-form button[type=submit]');
   await expect(page).toHaveURL(new RegExp(`${envPath}/review$`));
   await expect(page.locator('#plan li[data-kind=job_definition]')).toHaveAttribute('data-action', 'create');
-  await hydrated(page);
-  await page.click('#apply-form button[type=submit]');
-  await expect(page).toHaveURL(new RegExp(`${envPath}$`));
-  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
+  await applyReviewed(page);
 
   // The queue view, from the environment page: empty.
   await page.click('#queue-link');

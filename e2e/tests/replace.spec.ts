@@ -1,31 +1,16 @@
 // The review page after an edit of an applied environment: a change AWS cannot make in
 // place shows as a replacement, field by field with the reason and the effect on jobs,
 // the dependent queue goes with it, and applying that plan replaces both in AWS.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { BatchClient, DescribeComputeEnvironmentsCommand } from '@aws-sdk/client-batch';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
+import { applyReviewed, createEnvironment, hydrated, signUp } from './helpers';
 
 test('an edit that forces a replacement is shown, explained and applied', async ({ page }) => {
   const suffix = Date.now().toString(36);
   const name = `repl-${suffix}`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', `replacer-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`replacer-${suffix}`);
-  await page.goto('/environments/new');
-  await hydrated(page);
-  await page.fill('#new-environment-form input[name=name]', name);
-  await page.click('#new-environment-form button[type=submit]');
-  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
-  const envPath = new URL(page.url()).pathname.replace(/\/review$/, '');
-  await hydrated(page);
-  await page.click('#apply-form button[type=submit]');
-  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
+  await signUp(page, `replacer-${suffix}`);
+  const envPath = await createEnvironment(page, name);
+  await applyReviewed(page);
 
   // Fargate to Fargate Spot: fixed at creation, so the compute environment is replaced.
   await page.goto(`${envPath}/edit`);
@@ -63,9 +48,7 @@ test('an edit that forces a replacement is shown, explained and applied', async 
   await page.screenshot({ path: 'artifacts/review-replace.png', fullPage: true });
 
   // Apply exactly that plan: AWS ends up with a Fargate Spot compute environment.
-  await page.click('#apply-form button[type=submit]');
-  await expect(page).toHaveURL(new RegExp(`${envPath}$`));
-  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
+  await applyReviewed(page);
   const endpoint = await page.locator('#sandbox').getAttribute('title');
   const batch = new BatchClient({
     endpoint: endpoint!,

@@ -1,37 +1,25 @@
 // Sharing through the browser: A creates an environment and a viewer link; B opens it,
 // sees the environment and its plan but cannot apply (no button, and a forged call is
 // refused by the server); A revokes the link and B loses access.
-import { test, expect, Page, Browser } from '@playwright/test';
+import { test, expect, Browser } from '@playwright/test';
+import { createEnvironment, hydrated, signUp } from './helpers';
 
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function signUp(browser: Browser, username: string) {
+/// A page in a browser context of its own, signed up as `username`.
+async function signUpInNewContext(browser: Browser, username: string) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', username);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(username);
+  await signUp(page, username);
   return page;
 }
 
 test('a viewer link shows the environment and plan, refuses apply, and can be revoked', async ({ browser, baseURL }) => {
   const suffix = Date.now().toString(36);
   const name = `shared-${suffix}`;
-  const a = await signUp(browser, `alice-${suffix}`);
-  const b = await signUp(browser, `bob-${suffix}`);
+  const a = await signUpInNewContext(browser, `alice-${suffix}`);
+  const b = await signUpInNewContext(browser, `bob-${suffix}`);
 
   // A creates an environment (not applied) and a viewer link.
-  await a.goto('/environments/new');
-  await hydrated(a);
-  await a.fill('#new-environment-form input[name=name]', name);
-  await a.click('#new-environment-form button[type=submit]');
-  await expect(a).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
-  const envPath = new URL(a.url()).pathname.replace(/\/review$/, '');
+  const envPath = await createEnvironment(a, name);
   await a.goto(envPath);
   await hydrated(a);
   await expect(a.locator('#role')).toHaveAttribute('data-role', 'owner');

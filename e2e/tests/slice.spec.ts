@@ -8,12 +8,9 @@ import {
   DescribeJobQueuesCommand,
   UpdateJobQueueCommand,
 } from '@aws-sdk/client-batch';
+import { applyReviewed, hydrated, submitSignUp } from './helpers';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
 
 async function emulator(page: Page) {
   const endpoint = await page.locator('#sandbox').getAttribute('title');
@@ -31,10 +28,7 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   await hydrated(page);
   await expect(page.locator('#sandbox')).toHaveText('sandbox: local AWS emulator');
   await expect(page.locator('#aws-identity')).toContainText('AWS account 123456789012');
-  await page.fill('#signup-form input[name=username]', username);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(username);
+  await submitSignUp(page, username);
   await expect(page.locator('.notice')).toHaveText('No environments yet.');
 
   const aws = await emulator(page);
@@ -76,9 +70,8 @@ test('sign up, create, review, apply and destroy an environment', async ({ page 
   const envUrl = page.url().replace(/\/review$/, '');
 
   // Apply: the environment page follows the run, then shows the resources from AWS.
-  await page.click('#apply-form button[type=submit]');
+  await applyReviewed(page);
   await expect(page).toHaveURL(envUrl);
-  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
   await page.reload();
   await hydrated(page);
   const arn = (kind: string) => page.locator(`#resources tr[data-kind=${kind}] td.arn`).innerText();

@@ -1,14 +1,11 @@
 // ECS tasks through the browser: an environment with a Fargate task definition is
 // applied, 25 tasks are run from the task view (three RunTask calls), listed, two are
 // stopped with a reason, and the reasons are shown.
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { ECSClient, ListTasksCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
+import { applyReviewed, createEnvironment, hydrated, signUp, submitSignUp } from './helpers';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
 
 test('run 25 tasks, see them, stop two with a reason', async ({ page }) => {
   const suffix = Date.now().toString(36);
@@ -24,18 +21,10 @@ test('run 25 tasks, see them, stop two with a reason', async ({ page }) => {
     body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1000000 } }),
   });
   expect(keep.status).toBe(201);
-  await page.fill('#signup-form input[name=username]', `runner-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`runner-${suffix}`);
+  await submitSignUp(page, `runner-${suffix}`);
 
   // An environment, then its spec gains a Fargate task definition (the spec editor).
-  await page.goto('/environments/new');
-  await hydrated(page);
-  await page.fill('#new-environment-form input[name=name]', name);
-  await page.click('#new-environment-form button[type=submit]');
-  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
-  const envPath = new URL(page.url()).pathname.replace(/\/review$/, '');
+  const envPath = await createEnvironment(page, name);
   await page.goto(`${envPath}/edit`);
   await hydrated(page);
   const editor = page.locator('#edit-form textarea[name=spec_json]');
@@ -63,10 +52,7 @@ test('run 25 tasks, see them, stop two with a reason', async ({ page }) => {
   await page.click('#edit-form button[type=submit]');
   await expect(page).toHaveURL(new RegExp(`${envPath}/review$`));
   await expect(page.locator('#plan li[data-kind=task_definition]')).toHaveAttribute('data-action', 'create');
-  await hydrated(page);
-  await page.click('#apply-form button[type=submit]');
-  await expect(page).toHaveURL(new RegExp(`${envPath}$`));
-  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
+  await applyReviewed(page);
 
   // The task view: nothing yet; a bad count is refused by field.
   await page.click('#tasks-link');
@@ -126,22 +112,9 @@ test('run 25 tasks, see them, stop two with a reason', async ({ page }) => {
 test('the capacity view shows the figures now and charts in light and dark', async ({ page }) => {
   const suffix = Date.now().toString(36);
   const name = `cap-${suffix}`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', `watcher-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`watcher-${suffix}`);
-  await page.goto('/environments/new');
-  await hydrated(page);
-  await page.fill('#new-environment-form input[name=name]', name);
-  await page.fill('#new-environment-form input[name=max_vcpus]', '32');
-  await page.click('#new-environment-form button[type=submit]');
-  await expect(page).toHaveURL(/\/environments\/[0-9a-f]+\/review$/);
-  const envPath = new URL(page.url()).pathname.replace(/\/review$/, '');
-  await hydrated(page);
-  await page.click('#apply-form button[type=submit]');
-  await expect(page.locator('#run-status [data-run]')).toHaveAttribute('data-run', 'succeeded');
+  await signUp(page, `watcher-${suffix}`);
+  const envPath = await createEnvironment(page, name, { max_vcpus: '32' });
+  await applyReviewed(page);
 
   // Each view of the page reads AWS and keeps a sample (the e2e server keeps one a
   // second at most: CONSOLE_CAPACITY_VIEW_SAMPLE_SECONDS); two samples draw lines.

@@ -3,10 +3,7 @@
 // subnet picked from the account; back keeps what was chosen, a reload loses nothing;
 // the last step creates the environment and opens its review page.
 import { test, expect, Page } from '@playwright/test';
-
-async function hydrated(page: Page) {
-  await expect(page.locator('#hydration')).toHaveAttribute('data-hydrated', 'true');
-}
+import { hydrated, signUp } from './helpers';
 
 const field = (page: Page, path: string) => page.locator(`.wizard-field[data-path="${path}"]`);
 const error = (page: Page, path: string) => page.locator(`.field-error[data-field="${path}"]`);
@@ -14,12 +11,7 @@ const error = (page: Page, path: string) => page.locator(`.field-error[data-fiel
 test('a preset through the wizard, with a validation error corrected, to the review page', async ({ page }) => {
   const suffix = Date.now().toString(36);
   const name = `wiz-${suffix}`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.fill('#signup-form input[name=username]', `wiz-${suffix}`);
-  await page.fill('#signup-form input[name=password]', 'correct horse battery');
-  await page.click('#signup-form button[type=submit]');
-  await expect(page.locator('#current-user')).toHaveText(`wiz-${suffix}`);
+  await signUp(page, `wiz-${suffix}`);
 
   await page.click('#start-wizard');
   await expect(page).toHaveURL(/\/wizard$/);
