@@ -28,12 +28,33 @@ pub enum EmulatorError {
 }
 
 impl Emulator {
-    /// Starts `moto_server` on a free loopback port and waits until it answers.
+    /// Starts `moto_server` on a free loopback port and waits until it answers. A port
+    /// is chosen free but may be taken before moto binds it: then moto exits, and
+    /// another port is tried (three in all).
     pub async fn start(moto_server: &Path) -> Result<Self, EmulatorError> {
+        let ports = std::iter::from_fn(|| free_port().ok()).take(3);
+        Self::start_on(moto_server, ports).await
+    }
+
+    /// Starts `moto_server` on the first of `ports` where it comes up.
+    pub async fn start_on(
+        moto_server: &Path,
+        ports: impl IntoIterator<Item = u16>,
+    ) -> Result<Self, EmulatorError> {
         if !moto_server.exists() {
             return Err(EmulatorError::Missing(moto_server.display().to_string()));
         }
-        let port = free_port().map_err(|e| EmulatorError::Start(e.to_string()))?;
+        let mut last = EmulatorError::Start("no free loopback port".into());
+        for port in ports {
+            match Self::start_at(moto_server, port).await {
+                Ok(emulator) => return Ok(emulator),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    async fn start_at(moto_server: &Path, port: u16) -> Result<Self, EmulatorError> {
         let child = Command::new(moto_server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
@@ -56,23 +77,43 @@ impl Emulator {
         let endpoint = format!("http://127.0.0.1:{port}");
         let mut emulator = Emulator { child, endpoint };
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
+            // moto's own answer, not merely an open port (another process may hold it).
+            if answers_as_moto(port).await {
                 return Ok(emulator);
             }
             if let Ok(Some(status)) = emulator.child.try_wait() {
                 return Err(EmulatorError::Start(format!(
-                    "moto_server exited with {status}"
+                    "moto_server exited with {status} (port {port})"
                 )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(EmulatorError::Start(
-            "no answer on its port within 10 s".into(),
-        ))
+        Err(EmulatorError::Start(format!(
+            "no answer on port {port} within 10 s"
+        )))
     }
+}
+
+/// Whether moto answers `GET /moto-api/` on `port` with 200.
+async fn answers_as_moto(port: u16) -> bool {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()?;
+        stream
+            .write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            .await
+            .ok()?;
+        let mut head = [0_u8; 12];
+        stream.read_exact(&mut head).await.ok()?;
+        Some(head.starts_with(b"HTTP/1.") && &head[9..12] == b"200")
+    };
+    tokio::time::timeout(Duration::from_millis(500), probe)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }
 
 impl Emulator {

@@ -135,3 +135,22 @@ fn with_credentials_it_talks_to_aws_not_the_emulator() {
         "{page}"
     );
 }
+
+/// A port another process holds is not mistaken for the emulator (an open port is not
+/// moto): moto cannot bind it and exits, and the next port is used.
+#[tokio::test]
+async fn the_emulator_skips_a_port_another_process_holds() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let held = holder.local_addr().unwrap().port();
+    let free = common::free_port();
+    let emulator = server::emulator::Emulator::start_on(&common::moto_server(), [held, free])
+        .await
+        .unwrap();
+    assert_eq!(emulator.endpoint, format!("http://127.0.0.1:{free}"));
+    // Only one port, and it is held: a clear error naming it.
+    let e = server::emulator::Emulator::start_on(&common::moto_server(), [held])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains(&format!("port {held}")), "{e}");
+    drop(holder);
+}
