@@ -357,20 +357,31 @@ async fn the_task_view_runs_lists_filters_and_stops_tasks_over_http() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 
-    // A task of another cluster is refused by name; both actions are in the audit log.
-    let r = owner
-        .call(
-            "stop_tasks",
-            &[
-                ("id", &id),
-                (
-                    "tasks[0]",
-                    "arn:aws:ecs:us-east-1:123456789012:task/other/abc",
-                ),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // A task of another cluster is refused by name, and text that cannot name a task by
+    // its rule, before any StopTask call; both actions are in the audit log.
+    for (task, rule) in [
+        (
+            "arn:aws:ecs:us-east-1:123456789012:task/other/0123456789abcdef0123456789abcdef",
+            "console.task-of-cluster",
+        ),
+        ("not-a-task", "ecs.task-id"),
+        (
+            "arn:aws:ecs:us-east-1:123456789012:task/tasks/abc",
+            "ecs.task-id",
+        ),
+    ] {
+        let r = owner
+            .call("stop_tasks", &[("id", &id), ("tasks[0]", task)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let rules: Vec<String> = r
+            .error()
+            .problems()
+            .iter()
+            .map(|p| p.rule.clone())
+            .collect();
+        assert_eq!(rules, [rule], "{task}");
+    }
     let page: EnvironmentPage =
         serde_json::from_str(&owner.call("get_environment", &[("id", &id)]).await.body).unwrap();
     let actions: Vec<&str> = page.activity.iter().map(|a| a.action.as_str()).collect();

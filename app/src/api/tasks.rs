@@ -139,7 +139,7 @@ pub async fn stop_tasks(
 ) -> Result<StopTasksResult, AppError> {
     use super::ssr::{audit, authorize, cloud_for, respond, services};
     use crate::domain::Operation;
-    use crate::domain::tasks::{stop_reason, task_id};
+    use crate::domain::tasks::{is_task_ref, stop_reason, task_id};
     respond(async {
         let services = services()?;
         let access = authorize(&services, &id, Operation::CancelJobs).await?;
@@ -150,6 +150,15 @@ pub async fn stop_tasks(
                 "tasks",
                 "console.tasks-selected",
                 "Select the tasks to stop",
+            ));
+        }
+        // Refused before any StopTask call: ECS would refuse each (and the emulator
+        // answers 500, which the SDK retries for half a minute).
+        if let Some(bad) = tasks.iter().find(|t| !is_task_ref(t)) {
+            return Err(AppError::invalid(
+                "tasks",
+                "ecs.task-id",
+                format!("{bad:?} is not an ECS task id or task ARN"),
             ));
         }
         let reason = stop_reason(reason.as_deref().unwrap_or_default(), &access.user.username)

@@ -249,7 +249,11 @@ pub async fn stop_tasks(
         // the emulator answers 500, which the SDK retries for half a minute.
         let services = app::api::ssr::services()?;
         app::api::ssr::authorize(&services, &id, app::domain::Operation::CancelJobs).await?;
-        if let Some(bad) = body.ids.iter().find(|t| !is_task_ref(t)) {
+        if let Some(bad) = body
+            .ids
+            .iter()
+            .find(|t| !app::domain::tasks::is_task_ref(t))
+        {
             return Err(app::api::AppError::invalid(
                 "ids",
                 "ecs.task-id",
@@ -260,24 +264,6 @@ pub async fn stop_tasks(
     })
     .await?;
     Ok(Json(r))
-}
-
-/// Whether `text` can name an ECS task: its id (32 hex digits, or a UUID as older tasks
-/// and the emulator have) or an ARN ending in one.
-fn is_task_ref(text: &str) -> bool {
-    let id = app::domain::tasks::task_id(text);
-    if id.len() != text.len() && !text.starts_with("arn:") {
-        return false;
-    }
-    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
-    match id.len() {
-        32 => hex(id),
-        36 => {
-            let parts: Vec<&str> = id.split('-').collect();
-            parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| hex(p))
-        }
-        _ => false,
-    }
 }
 
 /// Which window of samples.

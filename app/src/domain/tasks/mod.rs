@@ -16,4 +16,6 @@ pub use request::{
     AwsVpc, ContainerOverride, MAX_TASKS_PER_REQUEST, Placement, ProviderShare, RunTasks,
     RunTasksForm, STARTED_BY_TAG, STOP_REASON_MAX, parse_run_tasks, started_by, stop_reason,
 };
-pub use view::{ContainerState, TaskStatus, TaskSummary, count_by_status, select, task_id};
+pub use view::{
+    ContainerState, TaskStatus, TaskSummary, count_by_status, is_task_ref, select, task_id,
+};

@@ -138,6 +138,24 @@ pub fn task_id(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
+/// Whether `text` can name an ECS task: its id (32 hex digits, or a UUID as older tasks
+/// and the emulator have) or an ARN ending in one.
+pub fn is_task_ref(text: &str) -> bool {
+    let id = task_id(text);
+    if id.len() != text.len() && !text.starts_with("arn:") {
+        return false;
+    }
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match id.len() {
+        32 => hex(id),
+        36 => {
+            let parts: Vec<&str> = id.split('-').collect();
+            parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| hex(p))
+        }
+        _ => false,
+    }
+}
+
 /// How many tasks are in each status, in lifecycle order (every status, zeros included).
 pub fn count_by_status(tasks: &[TaskSummary]) -> Vec<(TaskStatus, usize)> {
     TaskStatus::ALL
@@ -177,6 +195,32 @@ pub fn select<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_references_are_ids_or_arns_ending_in_one() {
+        let hex = "0123456789abcdef0123456789abcdef";
+        let uuid = "01234567-89ab-cdef-0123-456789abcdef";
+        for ok in [
+            hex.to_owned(),
+            uuid.to_owned(),
+            format!("arn:aws:ecs:us-east-1:123456789012:task/infer/{hex}"),
+            format!("arn:aws:ecs:us-east-1:123456789012:task/{uuid}"),
+        ] {
+            assert!(is_task_ref(&ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "abc",
+            "not-a-task",
+            &hex[1..],
+            "0123456789abcdef0123456789abcdeg",
+            "0123456789-abcdef-0123-456789abcdef",
+            "infer/0123456789abcdef0123456789abcdef",
+            "arn:aws:ecs:us-east-1:123456789012:task/infer/abc",
+        ] {
+            assert!(!is_task_ref(bad), "{bad}");
+        }
+    }
 
     fn task(id: &str, status: &str, created: &str, started_by: &str) -> TaskSummary {
         TaskSummary {
