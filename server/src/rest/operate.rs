@@ -307,30 +307,3 @@ pub async fn capacity(
         aws_error: page.aws_error,
     }))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::is_task_ref;
-
-    #[test]
-    fn task_refs() {
-        for ok in [
-            "0123456789abcdef0123456789abcdef",
-            "3b5d5b09-3ecb-40fd-a25a-51bf6b3f1825",
-            "arn:aws:ecs:us-east-1:123456789012:task/fuzz-env/0123456789abcdef0123456789abcdef",
-            "arn:aws:ecs:us-east-1:123456789012:task/3b5d5b09-3ecb-40fd-a25a-51bf6b3f1825",
-        ] {
-            assert!(is_task_ref(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "x",
-            "0123456789abcdef0123456789abcdeg",
-            "3b5d5b093ecb-40fd-a25a-51bf6b3f1825-",
-            "fuzz-env/0123456789abcdef0123456789abcdef",
-            "arn:aws:ecs:us-east-1:123456789012:task/fuzz-env/",
-        ] {
-            assert!(!is_task_ref(bad), "{bad}");
-        }
-    }
-}

@@ -216,7 +216,9 @@ mod tests {
             "0123456789abcdef0123456789abcdeg",
             "0123456789-abcdef-0123-456789abcdef",
             "infer/0123456789abcdef0123456789abcdef",
+            "3b5d5b093ecb-40fd-a25a-51bf6b3f1825-",
             "arn:aws:ecs:us-east-1:123456789012:task/infer/abc",
+            "arn:aws:ecs:us-east-1:123456789012:task/infer/",
         ] {
             assert!(!is_task_ref(bad), "{bad}");
         }
