@@ -33,12 +33,21 @@ async fn tokens_are_shown_once_stored_hashed_and_stop_working_when_revoked_or_ex
     let console = console(&moto.endpoint, &dir).await;
     let mut alice = signed_up(&console.router, "alice").await;
 
-    // Without a token, with a foreign scheme, with a made-up token: 401 and how to fix it.
-    for auth in [None, Some("not-a-console-token"), Some("bcon_madeup")] {
+    // Without a token, with something that is not a console token, with a made-up
+    // token: 401, each saying what was wrong and how to fix it.
+    for (auth, says) in [
+        (None, "send a personal API token"),
+        (Some("not-a-console-token"), "is not `Bearer bcon_...`"),
+        (Some("bcon_madeup"), "unknown, revoked or expired"),
+    ] {
         let (status, body) = alice.api("GET", "/me", auth, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{auth:?}");
         assert_eq!(body["error"], "unauthenticated");
-        assert!(body["message"].as_str().unwrap().contains("Bearer"));
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains(says) && message.contains("/account/tokens"),
+            "{message}"
+        );
     }
     // The session cookie alone does not open the API.
     assert!(alice.cookie.is_some());

@@ -118,13 +118,24 @@ pub async fn bearer(State(state): State<ApiState>, mut req: Request, next: Next)
         .and_then(app::domain::tokens::bearer_token)
         .map(str::to_owned);
     let Some(token) = token else {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            return unauthenticated(
+                "the Authorization header is not `Bearer bcon_...`: send a personal API token \
+                 (create one at /account/tokens)",
+                r#"Bearer error="invalid_request""#,
+            );
+        }
         return ApiError(AppError::Unauthenticated).into_response();
     };
     let caller = match app::api::tokens::authenticate(&state.services, &token).await {
         Ok(Some(caller)) => caller,
         Ok(None) => {
             tracing::info!("refused an unknown, revoked or expired API token");
-            return ApiError(AppError::Unauthenticated).into_response();
+            return unauthenticated(
+                "this API token is unknown, revoked or expired: create a new one at \
+                 /account/tokens",
+                r#"Bearer error="invalid_token""#,
+            );
         }
         Err(e) => return ApiError(e).into_response(),
     };
@@ -144,6 +155,24 @@ pub async fn bearer(State(state): State<ApiState>, mut req: Request, next: Next)
     }
     req.extensions_mut().insert::<ApiCaller>(caller);
     next.run(req).await
+}
+
+/// A 401 saying what was wrong with the credentials sent (RFC 6750's error codes in
+/// `WWW-Authenticate`); a request without any gets the plain [`AppError::Unauthenticated`].
+fn unauthenticated(message: &str, challenge: &'static str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        )],
+        Json(ErrorBody {
+            error: "unauthenticated".to_owned(),
+            message: message.to_owned(),
+            problems: Vec::new(),
+        }),
+    )
+        .into_response()
 }
 
 /// Runs `body` (server-function code) with the request in Leptos context, as
