@@ -28,6 +28,16 @@ fn get(port: u16, path: &str) -> Option<String> {
     Some(body)
 }
 
+/// These tests choose "free" ports and one holds a port on purpose: they run one at a
+/// time, so that none takes a port another has just chosen.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Starts the server with a clean environment plus `env`.
 fn start(env: &[(&str, &str)]) -> Server {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -93,6 +103,7 @@ fn terminate(server: &mut Server) {
 
 #[test]
 fn without_credentials_it_runs_the_emulator_and_says_so() {
+    let _serial = one_at_a_time();
     let mut server = start(&[]);
     let page = get(server.port, "/").unwrap();
     assert!(page.contains("sandbox: local AWS emulator"), "{page}");
@@ -119,6 +130,7 @@ fn without_credentials_it_runs_the_emulator_and_says_so() {
 
 #[test]
 fn with_credentials_it_talks_to_aws_not_the_emulator() {
+    let _serial = one_at_a_time();
     // Credentials in the environment, and an unreachable AWS endpoint so the test never
     // leaves the machine: the console must not fall back to the emulator.
     let server = start(&[
@@ -138,19 +150,23 @@ fn with_credentials_it_talks_to_aws_not_the_emulator() {
 
 /// A port another process holds is not mistaken for the emulator (an open port is not
 /// moto): moto cannot bind it and exits, and the next port is used.
-#[tokio::test]
-async fn the_emulator_skips_a_port_another_process_holds() {
+#[test]
+fn the_emulator_skips_a_port_another_process_holds() {
+    let _serial = one_at_a_time();
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let held = holder.local_addr().unwrap().port();
     let free = common::free_port();
-    let emulator = server::emulator::Emulator::start_on(&common::moto_server(), [held, free])
-        .await
-        .unwrap();
-    assert_eq!(emulator.endpoint, format!("http://127.0.0.1:{free}"));
-    // Only one port, and it is held: a clear error naming it.
-    let e = server::emulator::Emulator::start_on(&common::moto_server(), [held])
-        .await
-        .unwrap_err();
-    assert!(e.to_string().contains(&format!("port {held}")), "{e}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let emulator = server::emulator::Emulator::start_on(&common::moto_server(), [held, free])
+            .await
+            .unwrap();
+        assert_eq!(emulator.endpoint, format!("http://127.0.0.1:{free}"));
+        // Only one port, and it is held: a clear error naming it.
+        let e = server::emulator::Emulator::start_on(&common::moto_server(), [held])
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains(&format!("port {held}")), "{e}");
+    });
     drop(holder);
 }

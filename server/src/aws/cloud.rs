@@ -272,8 +272,15 @@ impl Cloud for AwsCloud {
 
     async fn identity(&self) -> Result<CallerIdentity, CloudError> {
         let sts = aws_sdk_sts::Client::new(&self.base);
+        // Read once at start-up, for the header: two attempts, so that an unreachable AWS
+        // delays the start by about a second, not by the half minute of eight.
         let out = sts
             .get_caller_identity()
+            .customize()
+            .config_override(
+                aws_sdk_sts::config::Builder::default()
+                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2)),
+            )
             .send()
             .await
             .map_err(|e| cloud_error("sts:GetCallerIdentity", e))?;
