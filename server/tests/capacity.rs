@@ -104,6 +104,8 @@ async fn capacity_is_read_sampled_and_charted() {
     // older than its period: many views of a watched environment add no sample.
     let minute = std::time::Duration::from_secs(60);
     for _ in 0..3 {
+        // Seconds apart, so that each would be a sample of its own if it were kept.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let seen = app::engine::sample_capacity_for_view(&f.cloud, &f.store, &f.env, minute)
             .await
             .unwrap();
